@@ -1,0 +1,29 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Deps } from './deps.js';
+import { registerDocs } from './http/docs.js';
+import { registerErrorHandling } from './http/errors.js';
+import { serviceRoutes } from './http/service.routes.js';
+import { sessionRoutes } from './http/sessions.routes.js';
+import { version } from './version.js';
+
+/** Builds the HTTP app around ready dependencies, without listening: server.ts listens, tests inject. */
+export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app, { debug: config.debug });
+
+  await registerDocs(app, { version });
+  await app.register(
+    serviceRoutes({
+      version,
+      database: deps.database,
+      llm: { provider: deps.llm.name, model: deps.llm.model },
+      curriculum: { source: deps.curriculum.source },
+    }),
+  );
+  await app.register(sessionRoutes(deps.tutor, { maxMessageLength: config.tutoring.maxMessageLength }));
+  return app;
+}

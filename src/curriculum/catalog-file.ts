@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import type { Topic } from './curriculum.js';
+
+const id = z.number().int().positive().max(2147483647);
+const text = z.string().trim().min(1);
+
+const courseFileSchema = z.strictObject({
+  id,
+  title: text,
+  description: text.optional(),
+  topics: z
+    .array(
+      z.strictObject({
+        id,
+        title: text,
+        description: text,
+        learning_objectives: text,
+        explanation: text.optional(),
+        prompt_template: text.optional(),
+        questions: z
+          .array(z.strictObject({ question: text, answers: z.array(text).min(1), hint: text }))
+          .min(3, 'each topic needs at least 3 questions'),
+      }),
+    )
+    .min(1),
+});
+
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+/** Reads every `*.yaml`/`*.yml` course file in `dir`; any problem is an error naming the file and the field. */
+export function loadCatalogDir(dir: string): Map<number, Topic> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+  } catch (error) {
+    throw new CatalogError(`Cannot read the curriculum directory ${dir}: ${(error as Error).message}`);
+  }
+  if (files.length === 0) throw new CatalogError(`The curriculum directory ${dir} has no .yaml course files`);
+
+  const topics = new Map<number, Topic>();
+  const courseFiles = new Map<number, string>();
+  for (const name of files) {
+    const file = path.join(dir, name);
+    const course = parseCourseFile(file);
+    const earlier = courseFiles.get(course.id);
+    if (earlier) throw new CatalogError(`${file}: course id ${course.id} is already defined in ${earlier}`);
+    courseFiles.set(course.id, file);
+    for (const topic of course.topics) {
+      if (topics.has(topic.id)) throw new CatalogError(`${file}: topic id ${topic.id} is defined twice in the catalog`);
+      topics.set(topic.id, {
+        id: topic.id,
+        courseId: course.id,
+        courseTitle: course.title,
+        title: topic.title,
+        description: topic.description,
+        learningObjectives: topic.learning_objectives,
+        explanation: topic.explanation ?? null,
+        promptTemplate: topic.prompt_template ?? null,
+        questions: topic.questions,
+      });
+    }
+  }
+  return topics;
+}
+
+function parseCourseFile(file: string): z.infer<typeof courseFileSchema> {
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` (line ${error.linePos[0].line})` : '';
+    throw new CatalogError(`${file}${where}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = courseFileSchema.safeParse(document);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    throw new CatalogError(`${file}: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,44 @@
+import type { Db } from '../db/client.js';
+
+export interface BankQuestion {
+  question: string;
+  /** Answers that count as correct; the offline grader matches them, an LLM grader reads them as the expectation. */
+  answers: string[];
+  hint: string;
+}
+
+export interface Topic {
+  id: number;
+  courseId: number;
+  courseTitle: string;
+  title: string;
+  description: string;
+  learningObjectives: string;
+  /** Teaching material the offline tutor explains from; LLM tutors get it in the prompt. */
+  explanation: string | null;
+  promptTemplate: string | null;
+  questions: BankQuestion[];
+}
+
+export interface LearnerContext {
+  level: string;
+  completedTopics: string[];
+  struggles: string[];
+}
+
+export interface TopicCompletion {
+  userId: number;
+  courseId: number;
+  topicId: number;
+  sessionId: number;
+  completedAt: Date;
+}
+
+/** Where topics and learner progress come from: the local catalog, or the .NET backend. */
+export interface Curriculum {
+  readonly source: 'local' | 'dotnet';
+  findTopic(topicId: number): Promise<Topic | undefined>;
+  learnerContext(userId: number): Promise<LearnerContext>;
+  /** Called inside the transaction that completes the session, so progress and completion commit together. */
+  recordCompletion(tx: Db, completion: TopicCompletion): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import type { Db } from '../db/client.js';
+import { completedTopicIds, insertTopicCompletion, struggledTopicTitles } from '../db/progress.js';
+import type { Curriculum, Topic } from './curriculum.js';
+
+// A learner's level follows how many topics they have passed; the thresholds suit courses of a handful of topics.
+const levels = [
+  { level: 'advanced', minCompleted: 6 },
+  { level: 'intermediate', minCompleted: 2 },
+  { level: 'beginner', minCompleted: 0 },
+] as const;
+
+// One wrong answer is a slip; two in the same topic is worth telling the tutor about.
+const struggleMistakes = 2;
+
+/** The curriculum source used without a .NET backend: topics from YAML, learner progress in our own database. */
+export function createLocalCurriculum(topics: Map<number, Topic>, db: Db): Curriculum {
+  return {
+    source: 'local',
+    findTopic: async (topicId) => topics.get(topicId),
+    async learnerContext(userId) {
+      const [completedIds, struggles] = await Promise.all([
+        completedTopicIds(db, userId),
+        struggledTopicTitles(db, userId, struggleMistakes),
+      ]);
+      const level = levels.find((entry) => completedIds.length >= entry.minCompleted)?.level ?? 'beginner';
+      const completedTopics = completedIds.map((id) => topics.get(id)?.title ?? `Topic ${id}`);
+      return { level, completedTopics, struggles };
+    },
+    recordCompletion: (tx, completion) => insertTopicCompletion(tx, completion),
+  };
+}

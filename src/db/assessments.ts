@@ -1,0 +1,33 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { assessments } from './schema.js';
+
+export type AssessmentRow = typeof assessments.$inferSelect;
+export type NewAssessment = Pick<
+  typeof assessments.$inferInsert,
+  'sessionId' | 'question' | 'expectedAnswer' | 'acceptedAnswers' | 'hint' | 'questionMessageId'
+>;
+
+export function sessionAssessments(db: Db, sessionId: number): Promise<AssessmentRow[]> {
+  return db.select().from(assessments).where(eq(assessments.sessionId, sessionId)).orderBy(asc(assessments.id));
+}
+
+export async function insertAssessment(tx: Db, assessment: NewAssessment): Promise<void> {
+  await tx.insert(assessments).values(assessment);
+}
+
+export async function recordGrade(
+  tx: Db,
+  assessmentId: number,
+  grade: { learnerAnswer: string; correct: boolean; feedback: string; answerMessageId: number; gradedAt: Date },
+): Promise<void> {
+  await tx
+    .update(assessments)
+    .set({ ...grade, status: 'graded' })
+    .where(eq(assessments.id, assessmentId));
+}
+
+/** A pending question the tutor replaced with a new one before the learner answered it. */
+export async function skipAssessment(tx: Db, assessmentId: number): Promise<void> {
+  await tx.update(assessments).set({ status: 'skipped' }).where(eq(assessments.id, assessmentId));
+}

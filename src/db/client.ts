@@ -1,0 +1,61 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** A database handle or an open transaction: query modules accept either. Both drivers share this type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface Database {
+  readonly kind: DatabaseConfig['kind'];
+  readonly db: Db;
+  /** Runs `fn` while holding a lock that serializes migrations across every process sharing the database. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseEvents {
+  onPoolError(error: Error): void;
+}
+
+export async function openDatabase(config: DatabaseConfig, events: DatabaseEvents): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config, events) : pgliteDatabase(await PGlite.create(config.dataDir));
+}
+
+function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, events: DatabaseEvents): Database {
+  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
+  // An idle client losing its connection emits here; unhandled, it would crash the process.
+  pool.on('error', (error) => events.onPoolError(error));
+  return {
+    kind: 'postgres',
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    async withMigrationLock(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(hashtext('ai-training-service:migrations'))");
+        return await fn();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('ai-training-service:migrations'))").catch(() => {});
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Wraps an open PGlite instance: `openDatabase` does so for the data directory, tests for an in-memory copy. */
+export function pgliteDatabase(client: PGlite): Database {
+  return {
+    kind: 'pglite',
+    db: drizzlePglite({ client, schema }) as unknown as Db,
+    // One embedded database belongs to one process: there is nobody to serialize with.
+    withMigrationLock: (fn) => fn(),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+export const sessionStatus = pgEnum('session_status', ['active', 'completed', 'abandoned']);
+export const messageRole = pgEnum('message_role', ['system', 'user', 'assistant']);
+export const assessmentStatus = pgEnum('assessment_status', ['pending', 'graded', 'skipped']);
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const chatSessions = pgTable(
+  'chat_sessions',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    topicId: integer('topic_id').notNull(),
+    status: sessionStatus('status').notNull().default('active'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (table) => [index('chat_sessions_user_idx').on(table.userId, table.id)],
+);
+
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    role: messageRole('role').notNull(),
+    content: text('content').notNull(),
+    createdAt: createdAt(),
+  },
+  // Conversation order is the id order: two messages of one turn can share a timestamp.
+  (table) => [index('chat_messages_session_idx').on(table.sessionId, table.id)],
+);
+
+/** What the session was started with: the learner and topic as they were then, so a session stays consistent. */
+export const sessionContexts = pgTable('session_contexts', {
+  sessionId: integer('session_id')
+    .primaryKey()
+    .references(() => chatSessions.id, { onDelete: 'cascade' }),
+  userLevel: text('user_level').notNull(),
+  completedTopics: jsonb('completed_topics').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  struggles: jsonb('struggles').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  courseTitle: text('course_title').notNull(),
+  topicTitle: text('topic_title').notNull(),
+  topicDescription: text('topic_description').notNull(),
+  learningObjectives: text('learning_objectives').notNull(),
+  explanation: text('explanation'),
+  promptTemplate: text('prompt_template'),
+  questionBank: jsonb('question_bank').$type<BankQuestionSnapshot[]>().notNull().default(sql`'[]'::jsonb`),
+  createdAt: createdAt(),
+});
+
+export interface BankQuestionSnapshot {
+  question: string;
+  answers: string[];
+  hint: string;
+}
+
+/** A question the tutor asked and, once answered, its grade. The expected answer is never shown to the learner. */
+export const assessments = pgTable(
+  'assessments',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    question: text('question').notNull(),
+    expectedAnswer: text('expected_answer').notNull(),
+    acceptedAnswers: jsonb('accepted_answers').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    hint: text('hint'),
+    objective: text('objective'),
+    status: assessmentStatus('status').notNull().default('pending'),
+    learnerAnswer: text('learner_answer'),
+    correct: boolean('correct'),
+    feedback: text('feedback'),
+    questionMessageId: integer('question_message_id').references(() => chatMessages.id, { onDelete: 'set null' }),
+    answerMessageId: integer('answer_message_id').references(() => chatMessages.id, { onDelete: 'set null' }),
+    askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
+    gradedAt: timestamp('graded_at', { withTimezone: true }),
+  },
+  (table) => [index('assessments_session_idx').on(table.sessionId, table.id)],
+);
+
+/** Learner progress kept by the local catalog (the .NET backend keeps its own): one row per topic a learner passed. */
+export const topicCompletions = pgTable(
+  'topic_completions',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    topicId: integer('topic_id').notNull(),
+    sessionId: integer('session_id').references(() => chatSessions.id, { onDelete: 'set null' }),
+    completedAt: timestamp('completed_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [uniqueIndex('topic_completions_user_topic_idx').on(table.userId, table.topicId)],
+);

@@ -1,0 +1,39 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { chatSessions, sessionContexts } from './schema.js';
+
+export type SessionRow = typeof chatSessions.$inferSelect;
+export type ContextRow = typeof sessionContexts.$inferSelect;
+export type NewContext = Omit<typeof sessionContexts.$inferInsert, 'sessionId' | 'createdAt'>;
+
+export async function insertSession(
+  tx: Db,
+  session: Pick<SessionRow, 'userId' | 'courseId' | 'topicId'>,
+  context: NewContext,
+): Promise<SessionRow> {
+  const [row] = await tx.insert(chatSessions).values(session).returning();
+  await tx.insert(sessionContexts).values({ ...context, sessionId: row!.id });
+  return row!;
+}
+
+export async function findSessionWithContext(
+  db: Db,
+  sessionId: number,
+): Promise<{ session: SessionRow; context: ContextRow } | undefined> {
+  const [row] = await db
+    .select({ session: chatSessions, context: sessionContexts })
+    .from(chatSessions)
+    .innerJoin(sessionContexts, eq(sessionContexts.sessionId, chatSessions.id))
+    .where(eq(chatSessions.id, sessionId));
+  return row;
+}
+
+/** Locks the session row until the transaction ends, so turns on one session commit one at a time. */
+export async function lockSession(tx: Db, sessionId: number): Promise<SessionRow | undefined> {
+  const [row] = await tx.select().from(chatSessions).where(eq(chatSessions.id, sessionId)).for('update');
+  return row;
+}
+
+export async function completeSession(tx: Db, sessionId: number, completedAt: Date): Promise<void> {
+  await tx.update(chatSessions).set({ status: 'completed', completedAt }).where(eq(chatSessions.id, sessionId));
+}

@@ -1,0 +1,35 @@
+/**
+ * The closed set of errors the service answers with. Each code has one HTTP status; the HTTP layer
+ * turns an AppError into a problem-details body (src/http/errors.ts), and the OpenAPI document lists them.
+ */
+export const errorStatus = {
+  invalid_json: 400,
+  bad_request: 400,
+  not_found: 404,
+  session_not_found: 404,
+  topic_not_found: 404,
+  course_not_found: 404,
+  session_not_active: 409,
+  turn_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  internal_error: 500,
+  dependency_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}

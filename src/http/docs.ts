@@ -1,0 +1,51 @@
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+// The ReDoc page loads its script from our own server, so the docs work without internet access.
+const redocScript = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+
+const redocPage = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>AI Training Service – API reference</title>
+  </head>
+  <body>
+    <redoc spec-url="/openapi.json"></redoc>
+    <script src="/redoc/redoc.standalone.js"></script>
+  </body>
+</html>
+`;
+
+/** OpenAPI document generated from the routes' Zod schemas, served as JSON, Swagger UI and ReDoc. */
+export async function registerDocs(app: FastifyInstance, info: { version: string }): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'AI Training Service',
+        description:
+          'Personalized, structured AI tutoring: sessions on one topic of a course, progressive questions, graded completion. ' +
+          'Errors are RFC 9457 problem details (application/problem+json) with a stable `code`.',
+        version: info.version,
+      },
+      tags: [
+        { name: 'sessions', description: 'Tutoring sessions and their conversation' },
+        { name: 'service', description: 'Health and service information' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(redocPage));
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(createReadStream(redocScript)),
+  );
+}

@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, errorStatus, type ErrorCode } from '../errors.js';
+
+const titles: Record<ErrorCode, string> = {
+  invalid_json: 'Malformed JSON body',
+  bad_request: 'Bad request',
+  not_found: 'Not found',
+  session_not_found: 'Session not found',
+  topic_not_found: 'Topic not found',
+  course_not_found: 'Course not found',
+  session_not_active: 'Session is not active',
+  turn_conflict: 'Concurrent message',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  validation_failed: 'Invalid request',
+  internal_error: 'Internal server error',
+  dependency_unavailable: 'Service temporarily unavailable',
+};
+
+export const problemSchema = z
+  .object({
+    type: z.string().describe('A URI naming the kind of problem: urn:problem:ai-training:{code}'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]).describe('Stable, machine-readable error code'),
+    errors: z
+      .array(z.object({ location: z.string(), path: z.string(), message: z.string() }))
+      .optional()
+      .describe('Each invalid field, for validation_failed'),
+    stack: z.string().optional().describe('Only when DEBUG=true'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details, the body of every error response' });
+
+export type Problem = z.infer<typeof problemSchema>;
+type FieldError = NonNullable<Problem['errors']>[number];
+
+/** The error responses a route declares: every route can answer 422 (invalid input) and 500, plus the listed ones. */
+export function problemResponses(...codes: ErrorCode[]): Record<number, typeof problemSchema> {
+  const statuses = new Set<number>([422, 500, ...codes.map((code) => errorStatus[code])]);
+  return Object.fromEntries([...statuses].map((status) => [status, problemSchema]));
+}
+
+export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Partial<Problem> = {}) {
+  const status = errorStatus[code];
+  const problem: Problem = { type: `urn:problem:ai-training:${code}`, title: titles[code], status, detail, code, ...extra };
+  return reply.code(status).type('application/problem+json').send(problem);
+}
+
+/** One error handler for the whole app: every failure leaves as problem details, and no 5xx reveals internals. */
+export function registerErrorHandling(app: FastifyInstance, options: { debug: boolean }): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.warn({ code: error.code }, error.detail);
+      return sendProblem(reply, error.code, error.detail);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const location = error.validationContext ?? 'request';
+      const errors: FieldError[] = error.validation.map((issue) => ({
+        location,
+        path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+        message: issue.message ?? 'is invalid',
+      }));
+      const summary = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+      return sendProblem(reply, 'validation_failed', `Invalid ${location}: ${summary}`, { errors });
+    }
+    const clientCode = clientErrorCode(error);
+    if (clientCode) return sendProblem(reply, clientCode, error.message);
+
+    request.log.error({ err: error, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
+    return sendProblem(
+      reply,
+      'internal_error',
+      options.debug ? error.message : 'The request could not be completed. It has been logged.',
+      options.debug && error.stack ? { stack: error.stack } : {},
+    );
+  });
+}
+
+/** Errors Fastify raises for a bad request before any handler runs (body parsing, size, media type). */
+function clientErrorCode(error: FastifyError): ErrorCode | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'invalid_json';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'payload_too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported_media_type';
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) return 'invalid_json';
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return 'bad_request';
+  return undefined;
+}

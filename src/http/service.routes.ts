@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+
+export interface ServiceInfo {
+  version: string;
+  database: Database;
+  llm: { provider: string; model: string };
+  curriculum: { source: string };
+}
+
+const healthSchema = z
+  .object({
+    status: z.enum(['healthy', 'unhealthy']),
+    version: z.string(),
+    database: z.object({ kind: z.enum(['postgres', 'pglite']), status: z.enum(['ok', 'unavailable']) }),
+    llm: z.object({ provider: z.string().describe('offline means no LLM is configured'), model: z.string() }),
+    curriculum: z.object({ source: z.string().describe('local: YAML catalog; dotnet: the .NET backend') }),
+  })
+  .meta({ id: 'Health' });
+
+/** `GET /` (what this is, where the docs are) and `GET /api/health` (liveness with a database check). */
+export const serviceRoutes =
+  (info: ServiceInfo): FastifyPluginAsync =>
+  async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+
+    routes.get(
+      '/',
+      {
+        schema: {
+          tags: ['service'],
+          summary: 'Service information and links',
+          response: {
+            200: z.object({
+              name: z.string(),
+              version: z.string(),
+              docs: z.string(),
+              redoc: z.string(),
+              openapi: z.string(),
+              health: z.string(),
+            }),
+          },
+        },
+      },
+      async () => ({
+        name: 'AI Training Service',
+        version: info.version,
+        docs: '/docs',
+        redoc: '/redoc',
+        openapi: '/openapi.json',
+        health: '/api/health',
+      }),
+    );
+
+    routes.get(
+      '/api/health',
+      {
+        schema: {
+          tags: ['service'],
+          summary: 'Liveness, with a database check and the providers in use',
+          response: { 200: healthSchema, 503: healthSchema },
+        },
+      },
+      async (request, reply) => {
+        const databaseOk = await info.database.db.execute(sql`select 1`).then(
+          () => true,
+          (error: unknown) => {
+            request.log.warn({ err: error }, 'health check: database unavailable');
+            return false;
+          },
+        );
+        return reply.code(databaseOk ? 200 : 503).send({
+          status: databaseOk ? 'healthy' : 'unhealthy',
+          version: info.version,
+          database: { kind: info.database.kind, status: databaseOk ? 'ok' : 'unavailable' },
+          llm: info.llm,
+          curriculum: info.curriculum,
+        });
+      },
+    );
+  };

@@ -1,0 +1,185 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { MessageRow } from '../db/messages.js';
+import type { SessionRow } from '../db/sessions.js';
+import type { Tutor } from '../tutoring/tutor.js';
+import { problemResponses } from './errors.js';
+
+// PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
+const id = z.number().int().positive().max(2147483647);
+const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
+
+const sessionIdParams = z.strictObject({ id: z.coerce.number().pipe(id).describe('Session id') });
+
+const startBody = z
+  .strictObject({
+    user_id: id.describe('Learner id, as the training platform knows it'),
+    topic_id: id.describe('Topic to learn'),
+    course_id: id.describe('Course the topic belongs to'),
+  })
+  .meta({ id: 'StartSessionRequest' });
+
+const sessionSchema = z
+  .object({
+    id,
+    user_id: id,
+    topic_id: id,
+    course_id: id,
+    status: z.enum(['active', 'completed', 'abandoned']),
+    started_at: timestamp,
+    completed_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Session' });
+
+const startedSchema = sessionSchema
+  .extend({ initial_message: z.string().describe("The tutor's opening message") })
+  .meta({ id: 'StartedSession' });
+
+export function messageBodySchema(maxLength: number) {
+  return z
+    .strictObject({
+      message: z
+        .string()
+        .refine((text) => text.trim().length > 0, 'must not be empty or only whitespace')
+        .refine((text) => [...text].length <= maxLength, `must be at most ${maxLength} characters`)
+        // NUL cannot be stored in PostgreSQL text, and other control characters have no place in a chat message.
+        // eslint-disable-next-line no-control-regex -- matching control characters is the point
+        .refine((text) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text), 'must not contain control characters')
+        .describe(`The learner's message, 1 to ${maxLength} characters`),
+    })
+    .meta({ id: 'SendMessageRequest' });
+}
+
+const turnSchema = z
+  .object({
+    session_id: id,
+    ai_message: z.string(),
+    topic_completed: z.boolean().describe('True when this answer completed the topic; the session is then completed'),
+    timestamp,
+  })
+  .meta({ id: 'MessageResponse' });
+
+const messageSchema = z
+  .object({ id, role: z.enum(['user', 'assistant']), content: z.string(), timestamp })
+  .meta({ id: 'Message' });
+
+const detailsSchema = sessionSchema
+  .extend({
+    context: z.object({
+      user_level: z.string(),
+      course_title: z.string(),
+      topic_title: z.string(),
+      learning_objectives: z.string(),
+      completed_topics: z.array(z.string()),
+      struggles: z.array(z.string()),
+    }),
+    messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
+  })
+  .meta({ id: 'SessionDetails' });
+
+export const sessionRoutes =
+  (tutor: Tutor, options: { maxMessageLength: number }): FastifyPluginAsync =>
+  async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+
+    routes.post(
+      '/api/sessions/start',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Start a tutoring session on one topic',
+          body: startBody,
+          response: {
+            201: startedSchema,
+            ...problemResponses('invalid_json', 'topic_not_found', 'payload_too_large', 'unsupported_media_type', 'dependency_unavailable'),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { user_id, topic_id, course_id } = request.body;
+        const started = await tutor.startSession({ userId: user_id, topicId: topic_id, courseId: course_id });
+        return reply.code(201).send({ ...presentSession(started.session), initial_message: started.initialMessage.content });
+      },
+    );
+
+    routes.post(
+      '/api/sessions/:id/message',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Send the learner’s message and get the tutor’s reply',
+          params: sessionIdParams,
+          body: messageBodySchema(options.maxMessageLength),
+          response: {
+            200: turnSchema,
+            ...problemResponses(
+              'invalid_json',
+              'session_not_found',
+              'session_not_active',
+              'payload_too_large',
+              'unsupported_media_type',
+              'dependency_unavailable',
+            ),
+          },
+        },
+      },
+      async (request) => {
+        const turn = await tutor.sendMessage(request.params.id, request.body.message);
+        return {
+          session_id: turn.sessionId,
+          ai_message: turn.reply.content,
+          topic_completed: turn.topicCompleted,
+          timestamp: turn.reply.createdAt.toISOString(),
+        };
+      },
+    );
+
+    routes.get(
+      '/api/sessions/:id',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'A session with its context and conversation',
+          params: sessionIdParams,
+          response: { 200: detailsSchema, ...problemResponses('session_not_found') },
+        },
+      },
+      async (request) => {
+        const { session, context, messages } = await tutor.getSession(request.params.id);
+        return {
+          ...presentSession(session),
+          context: {
+            user_level: context.userLevel,
+            course_title: context.courseTitle,
+            topic_title: context.topicTitle,
+            learning_objectives: context.learningObjectives,
+            completed_topics: context.completedTopics,
+            struggles: context.struggles,
+          },
+          messages: messages.map(presentMessage),
+        };
+      },
+    );
+  };
+
+function presentSession(session: SessionRow) {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    topic_id: session.topicId,
+    course_id: session.courseId,
+    status: session.status,
+    started_at: session.startedAt.toISOString(),
+    completed_at: session.completedAt?.toISOString() ?? null,
+  };
+}
+
+function presentMessage(message: MessageRow) {
+  return {
+    id: message.id,
+    role: message.role === 'user' ? ('user' as const) : ('assistant' as const),
+    content: message.content,
+    timestamp: message.createdAt.toISOString(),
+  };
+}

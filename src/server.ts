@@ -1,0 +1,43 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { CatalogError } from './curriculum/catalog-file.js';
+import { createDeps } from './deps.js';
+import { createLogger } from './logger.js';
+import { version } from './version.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const deps = await createDeps(config, log);
+  const app = await buildApp(deps, log);
+  app.addHook('onClose', () => deps.database.close());
+
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (closing) return;
+      closing = true;
+      log.info({ signal }, 'shutting down: finishing requests in flight');
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  log.info(
+    { version, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
+    'AI Training Service ready',
+  );
+}
+
+main().catch((error: unknown) => {
+  // Configuration and catalog problems are the operator's to fix: print them plainly, without a stack trace.
+  if (error instanceof ConfigError || error instanceof CatalogError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+/** Lower case, accents and punctuation removed, whitespace collapsed: "Floating-Point!" → "floating point". */
+export function normalizeAnswer(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** True when the reply is an accepted answer or contains one as whole words ("it's a string" for "string"). */
+export function matchesAcceptedAnswer(reply: string, accepted: readonly string[]): boolean {
+  const padded = ` ${normalizeAnswer(reply)} `;
+  return accepted.some((answer) => {
+    const wanted = normalizeAnswer(answer);
+    return wanted.length > 0 && padded.includes(` ${wanted} `);
+  });
+}
+
+export type ReplyIntent = 'answer' | 'hint' | 'question';
+
+const hintRequest =
+  /^(hint|a hint|help|clue|(can|could) i (have|get) a (hint|clue)|give me a (hint|clue)|i (don t|do not) know|idk|no idea|not sure|i m stuck|stuck)\b/;
+const questionStart =
+  /^(what|why|how|when|where|who|which|can you|could you|would you|will you|please explain|explain|tell me|show me|i don t understand)\b/;
+
+/**
+ * What a learner's message is while a question is pending: a request for a hint, a question of their own
+ * (which should be answered, not graded), or an answer to grade. A message containing an accepted answer
+ * is always an answer, even when phrased as a question ("is it a string?").
+ */
+export function classifyReply(message: string, accepted: readonly string[]): ReplyIntent {
+  const normalized = normalizeAnswer(message);
+  if (hintRequest.test(normalized) || /\bhint\b/.test(normalized)) return 'hint';
+  if (matchesAcceptedAnswer(message, accepted)) return 'answer';
+  if (message.trim().endsWith('?') || questionStart.test(normalized)) return 'question';
+  return 'answer';
+}
+
+/** Removes every occurrence of the completion marker, so it never reaches the learner. */
+export function stripMarker(text: string, marker: string): string {
+  if (!text.includes(marker)) return text;
+  return text
+    .split(marker)
+    .join('')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}

@@ -1,0 +1,48 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { loadCatalogDir } from '../../src/curriculum/catalog-file.js';
+import { assembleDeps, type Deps } from '../../src/deps.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const repoCurriculumDir = fileURLToPath(new URL('../../curriculum', import.meta.url));
+export const fixtureCurriculumDir = fileURLToPath(new URL('../fixtures/curriculum', import.meta.url));
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: Deps;
+  testDatabase: TestDatabase;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh database of its own, configured as from the environment `env`. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = parseConfig({ CURRICULUM_DIR: repoCurriculumDir, LOG_LEVEL: 'debug', ...env });
+  const testDatabase = await createTestDatabase();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = pino({ level: config.logLevel }, sink);
+  const deps = assembleDeps(config, testDatabase.database, loadCatalogDir(config.curriculum.dir), logger);
+  const app = await buildApp(deps, logger);
+  await app.ready();
+  return {
+    app,
+    deps,
+    testDatabase,
+    logs,
+    async close() {
+      await app.close();
+      await testDatabase.drop();
+    },
+  };
+}

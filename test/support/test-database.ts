@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, pgliteDatabase, type Database } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
+
+/** Set by .ci/run for the PostgreSQL pass; unset means the embedded PGlite, in memory. */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
+
+export interface TestDatabase {
+  database: Database;
+  /** The connection URL on PostgreSQL; undefined on PGlite. */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database of its own: an in-memory PGlite (a copy of the run's template, see global-setup.ts),
+ * or a new database on the PostgreSQL server. Migrations run either way, as they do at start-up.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (!testDatabaseUrl) {
+    const template = new Blob([await readFile(inject('pgliteTemplate'))]);
+    const database = pgliteDatabase(await PGlite.create({ loadDataDir: template }));
+    await runMigrations(database);
+    return { database, url: undefined, drop: () => database.close() };
+  }
+  const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { onPoolError: () => {} });
+  await runMigrations(database);
+  return {
+    database,
+    url: url.toString(),
+    async drop() {
+      await database.close().catch(() => {});
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
