@@ -35,42 +35,52 @@ const positiveInt = z.coerce.number().int().positive();
 const seconds = z.coerce.number().positive();
 
 // One entry per environment variable; names and defaults follow the seed README's configuration table.
-const environmentSchema = z
-  .object({
-    ENVIRONMENT: z.enum(['development', 'production', 'test']).default('development'),
-    DEBUG: flag.default(false),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: z
-      .string()
-      .trim()
-      .optional()
-      .transform((url) => (url ? url.replace(/^postgres(ql)?\+asyncpg:/, 'postgresql:') : undefined))
-      .refine((url) => url === undefined || /^postgres(ql)?:\/\//.test(url), {
-        message: 'must be a postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
-      }),
-    DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
-    DATA_DIR: z.string().min(1).default('./data'),
-    MIGRATE_ON_START: flag.default(true),
-    LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
-    GEMINI_API_KEY: z.string().trim().optional(),
-    GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
-    GEMINI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
-    DOTNET_API_URL: z.url({ protocol: /^https?$/ }).optional(),
-    DOTNET_API_TIMEOUT: seconds.default(30),
-    DOTNET_API_RETRY_ATTEMPTS: positiveInt.default(5),
-    DOTNET_API_RETRY_BASE_DELAY: seconds.default(1),
-    DOTNET_API_RETRY_MAX_DELAY: seconds.default(60),
-    DOTNET_API_RETRY_EXPONENTIAL_BASE: z.coerce.number().min(1).default(2),
-    CURRICULUM_DIR: z.string().min(1).default('./curriculum'),
-    MAX_CONVERSATION_HISTORY: positiveInt.default(50),
-    MAX_MESSAGE_LENGTH: positiveInt.max(100_000).default(5000),
-    COMPLETION_MARKER: z.string().trim().min(1).default('{TOPIC_COMPLETED}'),
-    PASS_CORRECT: positiveInt.default(2),
-    QUESTION_COUNT: positiveInt.default(3),
-  })
-  .superRefine((env, ctx) => {
+const variablesSchema = z.object({
+  ENVIRONMENT: z.enum(['development', 'production', 'test']).default('development'),
+  DEBUG: flag.default(false),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((url) => (url ? url.replace(/^postgres(ql)?\+asyncpg:/, 'postgresql:') : undefined))
+    .refine((url) => url === undefined || /^postgres(ql)?:\/\//.test(url), {
+      message: 'must be a postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
+    }),
+  DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MIGRATE_ON_START: flag.default(true),
+  LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  GEMINI_API_KEY: z.string().trim().optional(),
+  GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  GEMINI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  DOTNET_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DOTNET_API_TIMEOUT: seconds.default(30),
+  DOTNET_API_RETRY_ATTEMPTS: positiveInt.default(5),
+  DOTNET_API_RETRY_BASE_DELAY: seconds.default(1),
+  DOTNET_API_RETRY_MAX_DELAY: seconds.default(60),
+  DOTNET_API_RETRY_EXPONENTIAL_BASE: z.coerce.number().min(1).default(2),
+  CURRICULUM_DIR: z.string().min(1).default('./curriculum'),
+  MAX_CONVERSATION_HISTORY: positiveInt.default(50),
+  MAX_MESSAGE_LENGTH: positiveInt.max(100_000).default(5000),
+  COMPLETION_MARKER: z.string().trim().min(1).default('{TOPIC_COMPLETED}'),
+  PASS_CORRECT: positiveInt.default(2),
+  QUESTION_COUNT: positiveInt.default(3),
+});
+
+const crossCheckedSchema = variablesSchema.pick({
+  PASS_CORRECT: true,
+  QUESTION_COUNT: true,
+  LLM_PROVIDER: true,
+  GEMINI_API_KEY: true,
+  DOTNET_API_URL: true,
+});
+
+// Checks across variables run even when other variables are invalid, so that one start-up lists every problem.
+const environmentSchema = variablesSchema.superRefine(
+  (env, ctx) => {
     if (env.PASS_CORRECT > env.QUESTION_COUNT) {
       ctx.addIssue({
         code: 'custom',
@@ -93,7 +103,9 @@ const environmentSchema = z
         message: 'the .NET curriculum source is not included in this version yet; unset it to use the local catalog',
       });
     }
-  });
+  },
+  { when: (payload) => crossCheckedSchema.safeParse(payload.value).success },
+);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -45,7 +45,7 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, eve
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: once(() => pool.end()),
   };
 }
 
@@ -56,6 +56,12 @@ export function pgliteDatabase(client: PGlite): Database {
     db: drizzlePglite({ client, schema }) as unknown as Db,
     // One embedded database belongs to one process: there is nobody to serialize with.
     withMigrationLock: (fn) => fn(),
-    close: () => client.close(),
+    close: once(() => client.close()),
   };
+}
+
+/** Closing twice (a failed start-up, then the shutdown path) must not throw. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }

@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from 'drizzle-orm';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -73,14 +74,31 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
     const clientCode = clientErrorCode(error);
     if (clientCode) return sendProblem(reply, clientCode, error.message);
 
-    request.log.error({ err: error, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
+    const cause = rootCause(error);
+    request.log.error({ ...cause.logged, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
     return sendProblem(
       reply,
       'internal_error',
-      options.debug ? error.message : 'The request could not be completed. It has been logged.',
-      options.debug && error.stack ? { stack: error.stack } : {},
+      options.debug ? cause.err.message : 'The request could not be completed. It has been logged.',
+      options.debug && cause.err.stack ? { stack: cause.err.stack } : {},
     );
   });
+}
+
+/**
+ * What to log of a failure: the root error and, for a query, its SQL, but never the query's parameters.
+ * Those are learner text, which stays out of logs; drizzle's wrapper and PGlite's error both carry them.
+ */
+function rootCause(error: Error): { err: Error; logged: Record<string, unknown> } {
+  const err = error instanceof DrizzleQueryError && error.cause ? error.cause : error;
+  const code = (err as { code?: unknown }).code;
+  return {
+    err,
+    logged: {
+      err: { type: err.name, message: err.message, code, stack: err.stack },
+      query: error instanceof DrizzleQueryError ? error.query : undefined,
+    },
+  };
 }
 
 /** Errors Fastify raises for a bad request before any handler runs (body parsing, size, media type). */

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/build-test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(() => t?.close());
+
+describe('service information and docs', () => {
+  it('GET / names the service and links its docs', async () => {
+    const body = (await t.app.inject({ url: '/' })).json();
+    expect(body).toMatchObject({ name: 'AI Training Service', docs: '/docs', redoc: '/redoc', openapi: '/openapi.json', health: '/api/health' });
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('serves an OpenAPI document generated from the route schemas', async () => {
+    const response = await t.app.inject({ url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/sessions/start', '/api/sessions/{id}/message', '/api/sessions/{id}', '/api/health', '/']),
+    );
+    expect(doc.paths['/openapi.json']).toBeUndefined();
+    const start = doc.paths['/api/sessions/start'].post;
+    expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '413', '415', '422', '500', '503']));
+    expect(doc.components.schemas.Problem.properties.code.enum).toContain('session_not_active');
+    expect(doc.components.schemas.StartSessionRequest.required).toEqual(['user_id', 'topic_id', 'course_id']);
+    expect(doc.components.schemas.StartSessionRequest.additionalProperties).toBe(false);
+  });
+
+  it('serves Swagger UI at /docs and ReDoc at /redoc, with no outside resources', async () => {
+    const swagger = await t.app.inject({ url: '/docs/' });
+    expect(swagger.statusCode).toBe(200);
+    expect(swagger.body).toContain('swagger-ui');
+
+    const redoc = await t.app.inject({ url: '/redoc' });
+    expect(redoc.statusCode).toBe(200);
+    expect(redoc.headers['content-type']).toMatch(/^text\/html/);
+    expect(redoc.body).toContain('spec-url="/openapi.json"');
+    expect(redoc.body).not.toMatch(/https?:\/\//);
+    const script = await t.app.inject({ url: '/redoc/redoc.standalone.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.body.length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('GET /api/health', () => {
+  it('reports the database, the LLM provider and the curriculum source', async () => {
+    const response = await t.app.inject({ url: '/api/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      status: 'healthy',
+      database: { kind: t.testDatabase.url ? 'postgres' : 'pglite', status: 'ok' },
+      llm: { provider: 'offline', model: 'offline-tutor' },
+      curriculum: { source: 'local' },
+    });
+  });
+
+  it('answers 503 when the database is gone', async () => {
+    await t.testDatabase.database.close();
+    const response = await t.app.inject({ url: '/api/health' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'unhealthy', database: { status: 'unavailable' } });
+  });
+});

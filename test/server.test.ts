@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoCurriculumDir } from './support/build-test-app.js';
+import { runUntilExit, startServer } from './support/server-process.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ai-training-server-'));
+  dirs.push(dir);
+  return dir;
+};
+let testDatabase: TestDatabase | undefined;
+afterAll(async () => {
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  await testDatabase?.drop();
+});
+
+// Response bodies are checked by the assertions, not by types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+const get = async (url: string): Promise<Json> => (await fetch(url)).json();
+
+describe('the server process', () => {
+  it("serves the README's walk-through over a real socket, and keeps it across a restart (embedded database)", async () => {
+    const env = { DATA_DIR: tempDir() };
+    const first = await startServer(env);
+    expect(first.output()).toContain('No DATABASE_URL: using the embedded PGlite database');
+    expect(first.output()).toContain('No LLM is configured');
+
+    const started = await post(`${first.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
+    expect(started.status).toBe(201);
+    const turn = await post(`${first.url}/api/sessions/${started.body.id}/message`, { message: 'Can you explain what variables are?' });
+    expect(turn.status).toBe(200);
+    expect(turn.body.ai_message).toContain('A variable is like a container');
+    expect(await first.stop()).toBe(0);
+
+    const second = await startServer(env);
+    try {
+      const details = await get(`${second.url}/api/sessions/${started.body.id}`);
+      expect(details.messages.map((m: { content: string }) => m.content)).toEqual([
+        started.body.initial_message,
+        'Can you explain what variables are?',
+        turn.body.ai_message,
+      ]);
+      // The restarted process carries on the same session: the pending question is still pending.
+      const answer = await post(`${second.url}/api/sessions/${started.body.id}/message`, { message: 'string' });
+      expect(answer.body.ai_message).toMatch(/^Correct!/);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('starts on the configured database and migrates it (DATABASE_URL in the seed’s asyncpg form on PostgreSQL)', async () => {
+    testDatabase = await createTestDatabase();
+    const env: Record<string, string> = testDatabase.url
+      ? { DATABASE_URL: testDatabase.url.replace('postgresql://', 'postgresql+asyncpg://') }
+      : { DATA_DIR: tempDir() };
+    const server = await startServer(env);
+    try {
+      const health = await get(`${server.url}/api/health`);
+      expect(health).toMatchObject({ status: 'healthy', database: { kind: testDatabase.url ? 'postgres' : 'pglite', status: 'ok' } });
+      expect(server.output()).not.toContain('postgres@');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('reads .env from the working directory, with real environment variables taking precedence', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      path.join(cwd, '.env'),
+      [`CURRICULUM_DIR=${repoCurriculumDir}`, `DATA_DIR=${path.join(cwd, 'data')}`, 'PASS_CORRECT=1', 'QUESTION_COUNT=1', 'PORT=1'].join('\n'),
+    );
+    const server = await startServer({}, cwd); // PORT=0 from the real environment wins over PORT=1
+    try {
+      const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
+      const turn = await post(`${server.url}/api/sessions/${started.body.id}/message`, { message: 'string' });
+      expect(turn.body.topic_completed).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start on bad configuration, listing every problem and no stack trace', async () => {
+    const result = await runUntilExit({ PORT: 'eighty', PASS_CORRECT: '5', DATA_DIR: tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Invalid configuration');
+    expect(result.stderr).toContain('PORT:');
+    expect(result.stderr).toContain('PASS_CORRECT: must not exceed QUESTION_COUNT (3)');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses to start on a bad catalog file, naming the file and the field', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'course.yaml'), 'id: 1\ntitle: C\ntopics:\n  - id: 2\n    title: T\n');
+    const result = await runUntilExit({ CURRICULUM_DIR: dir, DATA_DIR: tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path.join(dir, 'course.yaml')}: topics.0.description`);
+  });
+});
