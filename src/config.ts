@@ -70,6 +70,9 @@ const variablesSchema = z.object({
   QUESTION_COUNT: positiveInt.default(3),
 });
 
+/** Every variable the service reads; .env.example documents each one. */
+export const environmentVariables = Object.keys(variablesSchema.shape);
+
 const crossCheckedSchema = variablesSchema.pick({
   PASS_CORRECT: true,
   QUESTION_COUNT: true,

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { ConfigError, environmentVariables, parseConfig } from '../src/config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -76,5 +77,19 @@ describe('parseConfig', () => {
     expect(problemsOf({ LLM_PROVIDER: 'openai' })[0]).toMatch(/^LLM_PROVIDER: selects the openai provider/);
     expect(problemsOf({ DOTNET_API_URL: 'http://localhost:8080' })[0]).toMatch(/^DOTNET_API_URL:/);
     expect(parseConfig({ GEMINI_API_KEY: 'key', LLM_PROVIDER: 'offline' }).llm.provider).toBe('offline');
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+
+  it('documents every variable the service reads', () => {
+    const documented = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect(environmentVariables.filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('is a valid configuration as it stands', () => {
+    const env = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
+    expect(parseConfig(env).tutoring.passCorrect).toBe(2);
   });
 });
