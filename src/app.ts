@@ -24,6 +24,6 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       curriculum: { source: deps.curriculum.source },
     }),
   );
-  await app.register(sessionRoutes(deps.tutor, { maxMessageLength: config.tutoring.maxMessageLength }));
+  await app.register(sessionRoutes(deps.tutor, { maxMessageLength: config.tutoring.maxMessageLength, debug: config.debug }));
   return app;
 }

@@ -16,13 +16,34 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
   migrateOnStart: boolean;
-  llm: { provider: LlmProviderName; gemini: { apiKey?: string; model: string; temperature: number } };
+  llm: LlmConfig;
   curriculum: { source: 'local'; dir: string };
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
 }
 
+/** Settings of a model call, common to the LLM providers. */
+export interface ModelSettings {
+  model: string;
+  /** The model of the isolated grading call; often a cheaper one. */
+  graderModel: string;
+  temperature: number;
+  maxOutputTokens: number;
+  /** Deadline of one tutor or grading call, its retries included. */
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export type SafetyThreshold = 'BLOCK_LOW_AND_ABOVE' | 'BLOCK_MEDIUM_AND_ABOVE' | 'BLOCK_ONLY_HIGH' | 'BLOCK_NONE' | 'OFF';
+
+export type LlmConfig =
+  | { provider: 'offline' }
+  | ({ provider: 'gemini'; apiKey: string; baseUrl: string; safetyThreshold: SafetyThreshold } & ModelSettings)
+  | ({ provider: 'openai'; apiKey: string | undefined; baseUrl: string } & ModelSettings);
+
 export interface TutoringConfig {
+  /** graded: the service grades answers and applies the pass rule; marker: the model's COMPLETION_MARKER completes. */
+  completionPolicy: 'graded' | 'marker';
   passCorrect: number;
   questionCount: number;
   maxConversationHistory: number;
@@ -53,9 +74,24 @@ const variablesSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   MIGRATE_ON_START: flag.default(true),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  GRADER_MODEL: z.string().trim().min(1).optional(),
+  COMPLETION_POLICY: z.enum(['graded', 'marker']).default('graded'),
   GEMINI_API_KEY: z.string().trim().optional(),
-  GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
   GEMINI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  GEMINI_MAX_OUTPUT_TOKENS: positiveInt.default(2048),
+  GEMINI_TIMEOUT: seconds.default(60),
+  GEMINI_SAFETY_THRESHOLD: z
+    .enum(['BLOCK_LOW_AND_ABOVE', 'BLOCK_MEDIUM_AND_ABOVE', 'BLOCK_ONLY_HIGH', 'BLOCK_NONE', 'OFF'])
+    .default('BLOCK_MEDIUM_AND_ABOVE'),
+  GEMINI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://generativelanguage.googleapis.com'),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: z.string().trim().optional(),
+  OPENAI_MODEL: z.string().trim().min(1).optional(),
+  OPENAI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  OPENAI_MAX_OUTPUT_TOKENS: positiveInt.default(2048),
+  OPENAI_TIMEOUT: seconds.default(60),
   DOTNET_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   DOTNET_API_TIMEOUT: seconds.default(30),
   DOTNET_API_RETRY_ATTEMPTS: positiveInt.default(5),
@@ -78,8 +114,15 @@ const crossCheckedSchema = variablesSchema.pick({
   QUESTION_COUNT: true,
   LLM_PROVIDER: true,
   GEMINI_API_KEY: true,
+  OPENAI_BASE_URL: true,
+  OPENAI_MODEL: true,
+  COMPLETION_POLICY: true,
   DOTNET_API_URL: true,
 });
+
+function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY?: string }): LlmProviderName {
+  return env.LLM_PROVIDER ?? (env.GEMINI_API_KEY ? 'gemini' : 'offline');
+}
 
 // Checks across variables run even when other variables are invalid, so that one start-up lists every problem.
 const environmentSchema = variablesSchema.superRefine(
@@ -91,12 +134,20 @@ const environmentSchema = variablesSchema.superRefine(
         message: `must not exceed QUESTION_COUNT (${env.QUESTION_COUNT})`,
       });
     }
-    const provider = env.LLM_PROVIDER ?? (env.GEMINI_API_KEY ? 'gemini' : 'offline');
-    if (provider !== 'offline') {
+    const provider = providerOf(env);
+    const require = (name: keyof typeof env, why: string) => {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
+    };
+    if (provider === 'gemini') require('GEMINI_API_KEY', 'with LLM_PROVIDER=gemini');
+    if (provider === 'openai') {
+      require('OPENAI_BASE_URL', 'with LLM_PROVIDER=openai');
+      require('OPENAI_MODEL', 'with LLM_PROVIDER=openai');
+    }
+    if (provider === 'offline' && env.COMPLETION_POLICY === 'marker') {
       ctx.addIssue({
         code: 'custom',
-        path: [env.LLM_PROVIDER ? 'LLM_PROVIDER' : 'GEMINI_API_KEY'],
-        message: `selects the ${provider} provider, which this version does not include yet; unset it to use the offline tutor`,
+        path: ['COMPLETION_POLICY'],
+        message: 'marker needs an LLM provider: the offline tutor grades answers from its question bank',
       });
     }
     if (env.DOTNET_API_URL) {
@@ -136,12 +187,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) },
     migrateOnStart: e.MIGRATE_ON_START,
-    llm: {
-      provider: e.LLM_PROVIDER ?? (e.GEMINI_API_KEY ? 'gemini' : 'offline'),
-      gemini: { apiKey: e.GEMINI_API_KEY, model: e.GEMINI_MODEL, temperature: e.GEMINI_TEMPERATURE },
-    },
+    llm: llmConfig(e),
     curriculum: { source: 'local', dir: path.resolve(e.CURRICULUM_DIR) },
     tutoring: {
+      completionPolicy: e.COMPLETION_POLICY,
       passCorrect: e.PASS_CORRECT,
       questionCount: e.QUESTION_COUNT,
       maxConversationHistory: e.MAX_CONVERSATION_HISTORY,
@@ -151,6 +200,38 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };
+}
+
+function llmConfig(e: z.infer<typeof variablesSchema>): LlmConfig {
+  const provider = providerOf(e);
+  if (provider === 'gemini') {
+    return {
+      provider,
+      apiKey: e.GEMINI_API_KEY!,
+      baseUrl: e.GEMINI_BASE_URL.replace(/\/+$/, ''),
+      safetyThreshold: e.GEMINI_SAFETY_THRESHOLD,
+      model: e.GEMINI_MODEL,
+      graderModel: e.GRADER_MODEL ?? e.GEMINI_MODEL,
+      temperature: e.GEMINI_TEMPERATURE,
+      maxOutputTokens: e.GEMINI_MAX_OUTPUT_TOKENS,
+      timeoutMs: e.GEMINI_TIMEOUT * 1000,
+      maxRetries: e.LLM_MAX_RETRIES,
+    };
+  }
+  if (provider === 'openai') {
+    return {
+      provider,
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL!.replace(/\/+$/, ''),
+      model: e.OPENAI_MODEL!,
+      graderModel: e.GRADER_MODEL ?? e.OPENAI_MODEL!,
+      temperature: e.OPENAI_TEMPERATURE,
+      maxOutputTokens: e.OPENAI_MAX_OUTPUT_TOKENS,
+      timeoutMs: e.OPENAI_TIMEOUT * 1000,
+      maxRetries: e.LLM_MAX_RETRIES,
+    };
+  }
+  return { provider };
 }
 
 /** Reads `.env` from the working directory when present (real environment variables win), then parses. */

@@ -6,7 +6,9 @@ import { createLocalCurriculum } from './curriculum/local-catalog.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import type { LlmProvider } from './llm/llm.js';
+import { createGeminiTutor } from './llm/gemini.js';
 import { createOfflineTutor } from './llm/offline.js';
+import { createOpenAiCompatibleTutor } from './llm/openai-compatible.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
 export interface Deps {
@@ -37,9 +39,20 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
 
 /** Wires the adapters around an open, migrated database. Tests call it with a database of their own. */
 export function assembleDeps(config: Config, database: Database, topics: ReturnType<typeof loadCatalogDir>, log: Logger): Deps {
-  const llm = createOfflineTutor();
-  log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
+  const llm = createLlm(config, log);
   const curriculum = createLocalCurriculum(topics, database.db);
   const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
   return { config, database, llm, curriculum, tutor };
+}
+
+function createLlm(config: Config, log: Logger): LlmProvider {
+  switch (config.llm.provider) {
+    case 'gemini':
+      return createGeminiTutor(config.llm, log);
+    case 'openai':
+      return createOpenAiCompatibleTutor(config.llm, log);
+    case 'offline':
+      log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
+      return createOfflineTutor();
+  }
 }

@@ -24,6 +24,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
+    /** For 503s: when the client may try again, sent as Retry-After. */
+    readonly options: { retryAfterSeconds?: number } = {},
   ) {
     super(detail);
     this.name = 'AppError';

@@ -20,10 +20,10 @@ describe('parseConfig', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: path.resolve('./data') });
     expect(config.migrateOnStart).toBe(true);
-    expect(config.llm.provider).toBe('offline');
-    expect(config.llm.gemini).toMatchObject({ model: 'gemini-2.5-flash', temperature: 0.7 });
+    expect(config.llm).toEqual({ provider: 'offline' });
     expect(config.curriculum).toEqual({ source: 'local', dir: path.resolve('./curriculum') });
     expect(config.tutoring).toEqual({
+      completionPolicy: 'graded',
       passCorrect: 2,
       questionCount: 3,
       maxConversationHistory: 50,
@@ -72,11 +72,41 @@ describe('parseConfig', () => {
     expect(error?.message).not.toContain('hunter2');
   });
 
-  it('refuses providers and sources this version does not include, instead of silently using others', () => {
-    expect(problemsOf({ GEMINI_API_KEY: 'key' })[0]).toMatch(/^GEMINI_API_KEY: selects the gemini provider/);
-    expect(problemsOf({ LLM_PROVIDER: 'openai' })[0]).toMatch(/^LLM_PROVIDER: selects the openai provider/);
-    expect(problemsOf({ DOTNET_API_URL: 'http://localhost:8080' })[0]).toMatch(/^DOTNET_API_URL:/);
+  it('selects Gemini when GEMINI_API_KEY is set, with the documented defaults', () => {
+    expect(parseConfig({ GEMINI_API_KEY: 'key' }).llm).toEqual({
+      provider: 'gemini',
+      apiKey: 'key',
+      baseUrl: 'https://generativelanguage.googleapis.com',
+      safetyThreshold: 'BLOCK_MEDIUM_AND_ABOVE',
+      model: 'gemini-2.5-flash',
+      graderModel: 'gemini-2.5-flash',
+      temperature: 0.7,
+      maxOutputTokens: 2048,
+      timeoutMs: 60_000,
+      maxRetries: 2,
+    });
     expect(parseConfig({ GEMINI_API_KEY: 'key', LLM_PROVIDER: 'offline' }).llm.provider).toBe('offline');
+    expect(parseConfig({ GEMINI_API_KEY: 'key', GRADER_MODEL: 'gemini-2.5-flash-lite' }).llm).toMatchObject({
+      graderModel: 'gemini-2.5-flash-lite',
+    });
+  });
+
+  it('asks for what a chosen provider needs', () => {
+    expect(problemsOf({ LLM_PROVIDER: 'gemini' })).toEqual(['GEMINI_API_KEY: is required with LLM_PROVIDER=gemini']);
+    expect(problemsOf({ LLM_PROVIDER: 'openai' }).sort()).toEqual([
+      'OPENAI_BASE_URL: is required with LLM_PROVIDER=openai',
+      'OPENAI_MODEL: is required with LLM_PROVIDER=openai',
+    ]);
+    expect(problemsOf({ COMPLETION_POLICY: 'marker' })[0]).toMatch(/^COMPLETION_POLICY: marker needs an LLM provider/);
+    expect(parseConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://localhost:11434/v1/', OPENAI_MODEL: 'llama3' }).llm).toMatchObject({
+      provider: 'openai',
+      baseUrl: 'http://localhost:11434/v1',
+      apiKey: undefined,
+    });
+  });
+
+  it('refuses the .NET source, which this version does not include yet, instead of silently using the local catalog', () => {
+    expect(problemsOf({ DOTNET_API_URL: 'http://localhost:8080' })[0]).toMatch(/^DOTNET_API_URL:/);
   });
 });
 

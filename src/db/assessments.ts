@@ -5,7 +5,11 @@ import { assessments } from './schema.js';
 export type AssessmentRow = typeof assessments.$inferSelect;
 export type NewAssessment = Pick<
   typeof assessments.$inferInsert,
-  'sessionId' | 'question' | 'expectedAnswer' | 'acceptedAnswers' | 'hint' | 'questionMessageId'
+  'sessionId' | 'question' | 'expectedAnswer' | 'acceptedAnswers' | 'hint' | 'objective' | 'questionMessageId'
+>;
+export type GradeRecord = Pick<
+  AssessmentRow,
+  'learnerAnswer' | 'correct' | 'feedback' | 'answerMessageId' | 'gradedAt' | 'promptTokens' | 'outputTokens' | 'cachedTokens'
 >;
 
 export function sessionAssessments(db: Db, sessionId: number): Promise<AssessmentRow[]> {
@@ -19,7 +23,7 @@ export async function insertAssessment(tx: Db, assessment: NewAssessment): Promi
 export async function recordGrade(
   tx: Db,
   assessmentId: number,
-  grade: { learnerAnswer: string; correct: boolean; feedback: string; answerMessageId: number; gradedAt: Date },
+  grade: GradeRecord,
 ): Promise<void> {
   await tx
     .update(assessments)

@@ -1,15 +1,15 @@
-import { and, asc, desc, eq, max, ne } from 'drizzle-orm';
+import { and, asc, count, desc, eq, max, ne } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { chatMessages } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
-type Role = MessageRow['role'];
+export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
 
 /** Inserts messages in the given order; ids, and so conversation order, follow it. */
 export async function insertMessages(
   tx: Db,
   sessionId: number,
-  messages: { role: Role; content: string }[],
+  messages: NewMessage[],
 ): Promise<MessageRow[]> {
   return tx
     .insert(chatMessages)
@@ -35,6 +35,14 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
     .orderBy(desc(chatMessages.id))
     .limit(limit);
   return newestFirst.reverse();
+}
+
+export async function conversationLength(db: Db, sessionId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')));
+  return row?.n ?? 0;
 }
 
 export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {

@@ -7,6 +7,13 @@ export const assessmentStatus = pgEnum('assessment_status', ['pending', 'graded'
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+/** Tokens of the LLM call that produced a row: set for tutor replies and for grades. */
+const tokenUsage = () => ({
+  promptTokens: integer('prompt_tokens'),
+  outputTokens: integer('output_tokens'),
+  cachedTokens: integer('cached_tokens'),
+});
+
 export const chatSessions = pgTable(
   'chat_sessions',
   {
@@ -31,6 +38,7 @@ export const chatMessages = pgTable(
     role: messageRole('role').notNull(),
     content: text('content').notNull(),
     createdAt: createdAt(),
+    ...tokenUsage(),
   },
   // Conversation order is the id order: two messages of one turn can share a timestamp.
   (table) => [index('chat_messages_session_idx').on(table.sessionId, table.id)],
@@ -81,6 +89,7 @@ export const assessments = pgTable(
     answerMessageId: integer('answer_message_id').references(() => chatMessages.id, { onDelete: 'set null' }),
     askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
     gradedAt: timestamp('graded_at', { withTimezone: true }),
+    ...tokenUsage(),
   },
   (table) => [index('assessments_session_idx').on(table.sessionId, table.id)],
 );

@@ -1,5 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, errorStatus, type ErrorCode } from '../errors.js';
@@ -44,10 +44,30 @@ export function problemResponses(...codes: ErrorCode[]): Record<number, typeof p
   return Object.fromEntries([...statuses].map((status) => [status, problemSchema]));
 }
 
+export function problem(code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: `urn:problem:ai-training:${code}`, title: titles[code], status: errorStatus[code], detail, code, ...extra };
+}
+
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Partial<Problem> = {}) {
-  const status = errorStatus[code];
-  const problem: Problem = { type: `urn:problem:ai-training:${code}`, title: titles[code], status, detail, code, ...extra };
-  return reply.code(status).type('application/problem+json').send(problem);
+  return reply.code(errorStatus[code]).type('application/problem+json').send(problem(code, detail, extra));
+}
+
+/**
+ * The problem for an error raised while serving a request, for the error handler and for an event stream
+ * whose status line is already sent. Unexpected errors are logged and reveal nothing (unless DEBUG).
+ */
+export function serverProblem(error: Error, log: FastifyBaseLogger, debug: boolean): Problem {
+  if (error instanceof AppError) {
+    if (error.status >= 500) log.warn({ code: error.code }, error.detail);
+    return problem(error.code, error.detail);
+  }
+  const cause = rootCause(error);
+  log.error({ ...cause.logged, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
+  return problem(
+    'internal_error',
+    debug ? cause.err.message : 'The request could not be completed. It has been logged.',
+    debug && cause.err.stack ? { stack: cause.err.stack } : {},
+  );
 }
 
 /** One error handler for the whole app: every failure leaves as problem details, and no 5xx reveals internals. */
@@ -57,9 +77,8 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
   );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) {
-      if (error.status >= 500) request.log.warn({ code: error.code }, error.detail);
-      return sendProblem(reply, error.code, error.detail);
+    if (error instanceof AppError && error.options.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(error.options.retryAfterSeconds));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const location = error.validationContext ?? 'request';
@@ -73,15 +92,8 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
     }
     const clientCode = clientErrorCode(error);
     if (clientCode) return sendProblem(reply, clientCode, error.message);
-
-    const cause = rootCause(error);
-    request.log.error({ ...cause.logged, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
-    return sendProblem(
-      reply,
-      'internal_error',
-      options.debug ? cause.err.message : 'The request could not be completed. It has been logged.',
-      options.debug && cause.err.stack ? { stack: cause.err.stack } : {},
-    );
+    const body = serverProblem(error, request.log, options.debug);
+    return reply.code(body.status).type('application/problem+json').send(body);
   });
 }
 

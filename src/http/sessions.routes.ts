@@ -3,8 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { MessageRow } from '../db/messages.js';
 import type { SessionRow } from '../db/sessions.js';
+import type { SessionProgress } from '../tutoring/session-state.js';
+import type { TurnResult } from '../tutoring/turn.js';
 import type { Tutor } from '../tutoring/tutor.js';
 import { problemResponses } from './errors.js';
+import { streamTurn } from './event-stream.js';
 
 // PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
 const id = z.number().int().positive().max(2147483647);
@@ -51,12 +54,37 @@ export function messageBodySchema(maxLength: number) {
     .meta({ id: 'SendMessageRequest' });
 }
 
+const progressSchema = z
+  .object({
+    questions_asked: z.number().int(),
+    graded_answers: z.number().int(),
+    correct_answers: z.number().int(),
+    recent_graded: z.number().int().describe('Graded answers the pass rule looks at: the last question_count'),
+    recent_correct: z.number().int().describe('Correct answers among them'),
+    pass_correct: z.number().int(),
+    question_count: z.number().int(),
+    passed: z.boolean(),
+  })
+  .meta({ id: 'Progress', description: 'The topic is passed at pass_correct correct of the last question_count graded answers' });
+
+const usageSchema = z
+  .object({
+    prompt_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cached_tokens: z.number().int().describe('Prompt tokens served from the provider cache, included in prompt_tokens'),
+    total_tokens: z.number().int(),
+  })
+  .meta({ id: 'Usage', description: 'LLM tokens of the session: tutor replies and grading calls' });
+
 const turnSchema = z
   .object({
     session_id: id,
     ai_message: z.string(),
     topic_completed: z.boolean().describe('True when this answer completed the topic; the session is then completed'),
     timestamp,
+    message_id: id.describe("The tutor's message"),
+    user_message_id: id.describe("The learner's message"),
+    progress: progressSchema,
   })
   .meta({ id: 'MessageResponse' });
 
@@ -75,11 +103,13 @@ const detailsSchema = sessionSchema
       struggles: z.array(z.string()),
     }),
     messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
+    progress: progressSchema,
+    usage: usageSchema,
   })
   .meta({ id: 'SessionDetails' });
 
 export const sessionRoutes =
-  (tutor: Tutor, options: { maxMessageLength: number }): FastifyPluginAsync =>
+  (tutor: Tutor, options: { maxMessageLength: number; debug: boolean }): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -109,6 +139,10 @@ export const sessionRoutes =
         schema: {
           tags: ['sessions'],
           summary: 'Send the learner’s message and get the tutor’s reply',
+          description:
+            'With `Accept: text/event-stream` the reply streams as server-sent events: `delta` events with text ' +
+            'pieces, then one `done` event with this JSON response, or one `error` event with a problem. ' +
+            'A client that disconnects mid-stream does not cancel the turn: it is completed and saved.',
           params: sessionIdParams,
           body: messageBodySchema(options.maxMessageLength),
           response: {
@@ -124,14 +158,10 @@ export const sessionRoutes =
           },
         },
       },
-      async (request) => {
-        const turn = await tutor.sendMessage(request.params.id, request.body.message);
-        return {
-          session_id: turn.sessionId,
-          ai_message: turn.reply.content,
-          topic_completed: turn.topicCompleted,
-          timestamp: turn.reply.createdAt.toISOString(),
-        };
+      async (request, reply) => {
+        const turn = await tutor.prepareTurn(request.params.id, request.body.message);
+        if (!request.headers.accept?.includes('text/event-stream')) return presentTurn(await turn.run());
+        return streamTurn(reply, (onText) => turn.run(onText).then(presentTurn), { debug: options.debug });
       },
     );
 
@@ -146,7 +176,7 @@ export const sessionRoutes =
         },
       },
       async (request) => {
-        const { session, context, messages } = await tutor.getSession(request.params.id);
+        const { session, context, messages, progress, usage } = await tutor.getSession(request.params.id);
         return {
           ...presentSession(session),
           context: {
@@ -158,6 +188,13 @@ export const sessionRoutes =
             struggles: context.struggles,
           },
           messages: messages.map(presentMessage),
+          progress: presentProgress(progress),
+          usage: {
+            prompt_tokens: usage.promptTokens,
+            output_tokens: usage.outputTokens,
+            cached_tokens: usage.cachedTokens,
+            total_tokens: usage.promptTokens + usage.outputTokens,
+          },
         };
       },
     );
@@ -172,6 +209,31 @@ function presentSession(session: SessionRow) {
     status: session.status,
     started_at: session.startedAt.toISOString(),
     completed_at: session.completedAt?.toISOString() ?? null,
+  };
+}
+
+function presentTurn(turn: TurnResult) {
+  return {
+    session_id: turn.sessionId,
+    ai_message: turn.reply.content,
+    topic_completed: turn.topicCompleted,
+    timestamp: turn.reply.createdAt.toISOString(),
+    message_id: turn.reply.id,
+    user_message_id: turn.learnerMessage.id,
+    progress: presentProgress(turn.progress),
+  };
+}
+
+function presentProgress(progress: SessionProgress) {
+  return {
+    questions_asked: progress.asked,
+    graded_answers: progress.graded,
+    correct_answers: progress.correct,
+    recent_graded: progress.recentGraded,
+    recent_correct: progress.recentCorrect,
+    pass_correct: progress.rule.passCorrect,
+    question_count: progress.rule.questionCount,
+    passed: progress.passed,
   };
 }
 

@@ -2,16 +2,32 @@ import type { LlmProviderName } from '../config.js';
 import type { LearnerContext } from '../curriculum/curriculum.js';
 import type { Progress } from '../tutoring/completion.js';
 
+export interface TokenUsage {
+  promptTokens: number;
+  outputTokens: number;
+  /** Prompt tokens served from the provider's cache (Gemini's implicit caching), included in promptTokens. */
+  cachedTokens: number;
+}
+
+/** A question as the tutor asks it through the `ask_question` function. */
+export interface AskedQuestion {
+  question: string;
+  /** What a correct answer must contain or show. Never shown to the learner. */
+  expectedAnswer: string;
+  objective?: string | null;
+}
+
+/** A question with what the service knows to grade it: a bank question's accepted answers and hint. */
+export interface QuestionFacts extends AskedQuestion {
+  acceptedAnswers: string[];
+  hint: string | null;
+}
+
 export interface ConversationMessage {
   role: 'user' | 'assistant';
   content: string;
-}
-
-export interface QuestionFacts {
-  question: string;
-  expectedAnswer: string;
-  acceptedAnswers: string[];
-  hint: string | null;
+  /** The question an assistant message asked: replayed to the model as the function call and its response. */
+  askedQuestion?: AskedQuestion;
 }
 
 /** What the service decided for this turn before the tutor speaks: the tutor reports it, it does not decide it. */
@@ -23,6 +39,7 @@ export interface TurnFacts {
   pendingQuestion?: QuestionFacts;
   grade?: Grade;
   progress: Progress;
+  rule: { passCorrect: number; questionCount: number };
   /** The question bank's next question, when a question should be asked in this reply. */
   suggestedQuestion?: QuestionFacts;
 }
@@ -35,10 +52,15 @@ export interface TutorRequest {
   /** The learner's new message; absent for the opening message. */
   learnerMessage?: string;
   turn: TurnFacts;
+  /** Whether the tutor gets the `ask_question` function (the graded completion policy). */
+  askQuestionTool: boolean;
 }
 
-/** A reply arrives as events so that streaming and tool calls fit the same interface. */
-export type TutorEvent = { type: 'text'; text: string } | { type: 'question'; question: QuestionFacts };
+/** A reply arrives as events, so that streaming and function calls fit one interface. */
+export type TutorEvent =
+  | { type: 'text'; text: string }
+  | { type: 'question'; question: AskedQuestion }
+  | { type: 'finish'; usage: TokenUsage; finishReason: string };
 
 export interface GradeRequest {
   question: QuestionFacts;
@@ -48,28 +70,13 @@ export interface GradeRequest {
 export interface Grade {
   correct: boolean;
   feedback: string;
+  usage?: TokenUsage;
 }
 
 export interface LlmProvider {
   readonly name: LlmProviderName;
   readonly model: string;
-  respond(request: TutorRequest, signal?: AbortSignal): AsyncIterable<TutorEvent>;
+  respond(request: TutorRequest): AsyncIterable<TutorEvent>;
   /** Grades one answer in isolation: it sees the question and the answer, never the conversation. */
-  grade(request: GradeRequest, signal?: AbortSignal): Promise<Grade>;
-}
-
-export interface TutorReply {
-  text: string;
-  question?: QuestionFacts;
-}
-
-/** Collects a streamed reply: the text in order, and the last question the tutor asked. */
-export async function collectReply(events: AsyncIterable<TutorEvent>): Promise<TutorReply> {
-  let text = '';
-  let question: QuestionFacts | undefined;
-  for await (const event of events) {
-    if (event.type === 'text') text += event.text;
-    else question = event.question;
-  }
-  return { text, question };
+  grade(request: GradeRequest): Promise<Grade>;
 }

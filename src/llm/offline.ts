@@ -22,6 +22,7 @@ export function createOfflineTutor(): LlmProvider {
 }
 
 async function* replyEvents({ turn }: TutorRequest): AsyncGenerator<TutorEvent> {
+  // It follows the service's decisions in `turn`; the conversation and the prompt are for LLM tutors.
   const paragraphs = [...opening(turn), ...response(turn)];
   if (turn.progress.passed && turn.kind === 'answer') paragraphs.push(congratulations(turn));
   if (turn.suggestedQuestion) paragraphs.push(ask(turn.suggestedQuestion, turn.kind === 'opening'));
@@ -30,6 +31,7 @@ async function* replyEvents({ turn }: TutorRequest): AsyncGenerator<TutorEvent> 
   }
   yield { type: 'text', text: paragraphs.join('\n\n') };
   if (turn.suggestedQuestion) yield { type: 'question', question: turn.suggestedQuestion };
+  yield { type: 'finish', usage: { promptTokens: 0, outputTokens: 0, cachedTokens: 0 }, finishReason: 'stop' };
 }
 
 function opening(turn: TurnFacts): string[] {

@@ -36,14 +36,3 @@ export function classifyReply(message: string, accepted: readonly string[]): Rep
   if (message.trim().endsWith('?') || questionStart.test(normalized)) return 'question';
   return 'answer';
 }
-
-/** Removes every occurrence of the completion marker, so it never reaches the learner. */
-export function stripMarker(text: string, marker: string): string {
-  if (!text.includes(marker)) return text;
-  return text
-    .split(marker)
-    .join('')
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}

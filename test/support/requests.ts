@@ -21,6 +21,9 @@ export interface TurnBody {
   ai_message: string;
   topic_completed: boolean;
   timestamp: string;
+  message_id: number;
+  user_message_id: number;
+  progress: Record<string, number | boolean>;
 }
 
 export async function startSession(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, matchesAcceptedAnswer, normalizeAnswer, stripMarker } from '../../src/tutoring/answers.js';
+import { classifyReply, matchesAcceptedAnswer, normalizeAnswer } from '../../src/tutoring/answers.js';
 
 describe('normalizeAnswer', () => {
   it('ignores case, accents, punctuation and spacing', () => {
@@ -43,16 +43,5 @@ describe('classifyReply', () => {
     expect(classifyReply('is it a string?', accepted)).toBe('answer');
     expect(classifyReply('integer', accepted)).toBe('answer');
     expect(classifyReply('a boolean', accepted)).toBe('answer');
-  });
-});
-
-describe('stripMarker', () => {
-  it('removes every occurrence and tidies the text around it', () => {
-    expect(stripMarker('Well done! {TOPIC_COMPLETED}', '{TOPIC_COMPLETED}')).toBe('Well done!');
-    expect(stripMarker('A {TOPIC_COMPLETED}\n\n\n\nB{TOPIC_COMPLETED}', '{TOPIC_COMPLETED}')).toBe('A\n\nB');
-  });
-
-  it('leaves text without the marker untouched', () => {
-    expect(stripMarker('  keep {this}  ', '{TOPIC_COMPLETED}')).toBe('  keep {this}  ');
   });
 });

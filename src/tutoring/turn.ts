@@ -1,0 +1,123 @@
+import { insertAssessment, recordGrade, sessionAssessments, skipAssessment } from '../db/assessments.js';
+import { conversationLength, insertMessages, lastMessageId, recentConversation, systemPrompt, type MessageRow } from '../db/messages.js';
+import { completeSession, findSessionWithContext, lockSession, type SessionRow } from '../db/sessions.js';
+import { AppError } from '../errors.js';
+import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
+import { classifyReply } from './answers.js';
+import { historyWindow } from './history.js';
+import { neutralizeMarker } from './marker-filter.js';
+import { nextBankQuestion } from './questions.js';
+import { withBankDetails } from './reply.js';
+import { guardLlm, type TutorContext } from './ask-tutor.js';
+import { assessmentFacts, bankQuestionFacts, newAssessment, sessionProgress, topicFromSnapshot, type SessionProgress } from './session-state.js';
+
+export interface TurnResult {
+  sessionId: number;
+  learnerMessage: MessageRow;
+  reply: MessageRow;
+  topicCompleted: boolean;
+  progress: SessionProgress;
+}
+
+export interface PreparedTurn {
+  /** Makes the turn: grading, the tutor's reply (text passed to `onText` as it arrives), one transaction. */
+  run(onText?: (text: string) => void): Promise<TurnResult>;
+}
+
+/** Loads what a turn needs and refuses a turn the session cannot take, before anything is streamed. */
+export async function prepareTurn(context: TutorContext, sessionId: number, message: string): Promise<PreparedTurn> {
+  const { db, llm, config, rule, log } = context;
+  const found = await findSessionWithContext(db, sessionId);
+  if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+  if (found.session.status !== 'active') throw notActive(found.session);
+
+  const [system, total, recent, asked, lastIdBefore] = await Promise.all([
+    systemPrompt(db, sessionId),
+    conversationLength(db, sessionId),
+    recentConversation(db, sessionId, config.maxConversationHistory),
+    sessionAssessments(db, sessionId),
+    lastMessageId(db, sessionId),
+  ]);
+  if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
+  const topic = topicFromSnapshot(found.session, found.context);
+  const graded = config.completionPolicy === 'graded';
+  const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
+  const history: ConversationMessage[] = historyWindow(recent, total, config.maxConversationHistory).map((row) => {
+    if (row.role === 'user') return { role: 'user', content: neutralizeMarker(row.content, config.completionMarker) };
+    const question = askedBy.get(row.id);
+    return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
+  });
+
+  return {
+    async run(onText) {
+      const pending = graded ? asked.findLast((assessment) => assessment.status === 'pending') : undefined;
+      const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
+      const kind = pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
+      const grade: Grade | undefined =
+        pendingQuestion && kind === 'answer'
+          ? await guardLlm(log, llm, () => llm.grade({ question: pendingQuestion, answer: message }))
+          : undefined;
+      const progressBefore = sessionProgress(asked, rule, grade?.correct);
+      const passedByGrade = grade !== undefined && progressBefore.passed;
+      const turn: TurnFacts = {
+        kind,
+        topic,
+        rule,
+        learner: { level: found.context.userLevel, completedTopics: found.context.completedTopics, struggles: found.context.struggles },
+        pendingQuestion,
+        grade,
+        progress: progressBefore,
+        suggestedQuestion:
+          graded && !passedByGrade && (grade !== undefined || !pending)
+            ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question)))
+            : undefined,
+      };
+
+      const reply = await context.ask(
+        { system, history, learnerMessage: neutralizeMarker(message, config.completionMarker), turn, askQuestionTool: graded },
+        onText,
+      );
+      const completes = graded ? passedByGrade : reply.markerSeen;
+      const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
+
+      return db.transaction(async (tx) => {
+        const session = await lockSession(tx, sessionId);
+        if (!session) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+        if (session.status !== 'active') throw notActive(session);
+        if ((await lastMessageId(tx, sessionId)) !== lastIdBefore) {
+          throw new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
+        }
+        const [learnerMessage, tutorMessage] = await insertMessages(tx, sessionId, [
+          { role: 'user', content: message },
+          { role: 'assistant', content: reply.text, ...reply.usage },
+        ]);
+        const now = tutorMessage!.createdAt;
+        if (pending && grade) {
+          await recordGrade(tx, pending.id, {
+            learnerAnswer: message,
+            correct: grade.correct,
+            feedback: grade.feedback,
+            answerMessageId: learnerMessage!.id,
+            gradedAt: now,
+            ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
+          });
+        }
+        if (newQuestion) {
+          if (pending && !grade) await skipAssessment(tx, pending.id);
+          await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+        }
+        if (completes) {
+          await completeSession(tx, sessionId, now);
+          const { userId, courseId, topicId } = session;
+          await context.curriculum.recordCompletion(tx, { userId, courseId, topicId, sessionId, completedAt: now });
+        }
+        const progress = sessionProgress(await sessionAssessments(tx, sessionId), rule);
+        return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
+      });
+    },
+  };
+}
+
+function notActive(session: SessionRow): AppError {
+  return new AppError('session_not_active', `Session ${session.id} is ${session.status}; it takes no more messages.`);
+}
