@@ -110,8 +110,14 @@ export async function startGeminiDouble(behaviour: GeminiBehaviour): Promise<Gem
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    behave: (next) => (current = next),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    behave: (next) => {
+      current = next;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the SDK's HTTP client keeps connections alive
+      }),
   };
 }
 
