@@ -138,11 +138,13 @@ function conversation(request: TutorRequest): ModelMessage[] {
     }
     messages.push({ role: 'assistant', content: message.content });
   }
-  const note = { type: 'text' as const, text: turnNote(request.turn) };
+  // Under the graded policy the service tells the model what it decided; under the marker policy, as in the
+  // original service, the prompt template alone guides the model.
+  const note = request.askQuestionTool ? [{ type: 'text' as const, text: turnNote(request.turn) }] : [];
   if (request.learnerMessage === undefined) {
-    messages[0] = { role: 'user', content: [{ type: 'text', text: openingCue }, note] };
+    messages[0] = { role: 'user', content: [{ type: 'text', text: openingCue }, ...note] };
   } else {
-    messages.push({ role: 'user', content: [{ type: 'text', text: request.learnerMessage }, note] });
+    messages.push({ role: 'user', content: [{ type: 'text', text: request.learnerMessage }, ...note] });
   }
   return messages;
 }
