@@ -22,6 +22,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       database: deps.database,
       llm: { provider: deps.llm.name, model: deps.llm.model },
       curriculum: { source: deps.curriculum.source },
+      dotnetCircuit: deps.dotnet?.client.circuit,
     }),
   );
   await app.register(sessionRoutes(deps.tutor, { maxMessageLength: config.tutoring.maxMessageLength, debug: config.debug }));

@@ -17,9 +17,29 @@ export interface Config {
   database: DatabaseConfig;
   migrateOnStart: boolean;
   llm: LlmConfig;
-  curriculum: { source: 'local'; dir: string };
+  curriculum: CurriculumConfig;
+  outbox: OutboxConfig;
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
+}
+
+export type CurriculumConfig = { source: 'local'; dir: string } | ({ source: 'dotnet' } & DotnetConfig);
+
+export interface DotnetConfig {
+  /** Base URL with the path prefix: `${DOTNET_API_URL}${DOTNET_API_PREFIX}`. */
+  baseUrl: string;
+  /** Sent as X-API-Key on every call when set. */
+  apiKey: string | undefined;
+  timeoutMs: number;
+  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number; exponentialBase: number };
+  breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
+}
+
+export interface OutboxConfig {
+  pollIntervalMs: number;
+  maxBackoffMs: number;
+  /** A notification still undelivered this long after it was queued becomes a dead letter. */
+  maxAgeMs: number;
 }
 
 /** Settings of a model call, common to the LLM providers. */
@@ -93,10 +113,21 @@ const variablesSchema = z.object({
   OPENAI_MAX_OUTPUT_TOKENS: positiveInt.default(2048),
   OPENAI_TIMEOUT: seconds.default(60),
   DOTNET_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DOTNET_API_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^(\/[\w.~-]+)*\/?$/, 'must be a path such as /api or /api/v1')
+    .default('/api'),
+  SERVICE_API_KEY: z.string().trim().min(1).optional(),
+  DOTNET_CIRCUIT_BREAKER_FAILURES: positiveInt.default(5),
+  DOTNET_CIRCUIT_BREAKER_RESET: seconds.default(30),
+  OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
+  OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),
+  OUTBOX_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
   DOTNET_API_TIMEOUT: seconds.default(30),
-  DOTNET_API_RETRY_ATTEMPTS: positiveInt.default(5),
-  DOTNET_API_RETRY_BASE_DELAY: seconds.default(1),
-  DOTNET_API_RETRY_MAX_DELAY: seconds.default(60),
+  DOTNET_API_RETRY_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(5),
+  DOTNET_API_RETRY_BASE_DELAY: z.coerce.number().min(0).default(1),
+  DOTNET_API_RETRY_MAX_DELAY: z.coerce.number().min(0).default(60),
   DOTNET_API_RETRY_EXPONENTIAL_BASE: z.coerce.number().min(1).default(2),
   CURRICULUM_DIR: z.string().min(1).default('./curriculum'),
   MAX_CONVERSATION_HISTORY: positiveInt.default(50),
@@ -117,7 +148,6 @@ const crossCheckedSchema = variablesSchema.pick({
   OPENAI_BASE_URL: true,
   OPENAI_MODEL: true,
   COMPLETION_POLICY: true,
-  DOTNET_API_URL: true,
 });
 
 function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY?: string }): LlmProviderName {
@@ -148,13 +178,6 @@ const environmentSchema = variablesSchema.superRefine(
         code: 'custom',
         path: ['COMPLETION_POLICY'],
         message: 'marker needs an LLM provider: the offline tutor grades answers from its question bank',
-      });
-    }
-    if (env.DOTNET_API_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DOTNET_API_URL'],
-        message: 'the .NET curriculum source is not included in this version yet; unset it to use the local catalog',
       });
     }
   },
@@ -188,7 +211,26 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) },
     migrateOnStart: e.MIGRATE_ON_START,
     llm: llmConfig(e),
-    curriculum: { source: 'local', dir: path.resolve(e.CURRICULUM_DIR) },
+    curriculum: e.DOTNET_API_URL
+      ? {
+          source: 'dotnet',
+          baseUrl: `${e.DOTNET_API_URL.replace(/\/+$/, '')}${e.DOTNET_API_PREFIX.replace(/\/+$/, '')}`,
+          apiKey: e.SERVICE_API_KEY,
+          timeoutMs: e.DOTNET_API_TIMEOUT * 1000,
+          retry: {
+            attempts: e.DOTNET_API_RETRY_ATTEMPTS,
+            baseDelayMs: e.DOTNET_API_RETRY_BASE_DELAY * 1000,
+            maxDelayMs: e.DOTNET_API_RETRY_MAX_DELAY * 1000,
+            exponentialBase: e.DOTNET_API_RETRY_EXPONENTIAL_BASE,
+          },
+          breaker: { consecutiveFailures: e.DOTNET_CIRCUIT_BREAKER_FAILURES, halfOpenAfterMs: e.DOTNET_CIRCUIT_BREAKER_RESET * 1000 },
+        }
+      : { source: 'local', dir: path.resolve(e.CURRICULUM_DIR) },
+    outbox: {
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      maxBackoffMs: e.OUTBOX_MAX_BACKOFF_SECONDS * 1000,
+      maxAgeMs: e.OUTBOX_MAX_AGE_HOURS * 3_600_000,
+    },
     tutoring: {
       completionPolicy: e.COMPLETION_POLICY,
       passCorrect: e.PASS_CORRECT,

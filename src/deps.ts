@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
+import { createDotnetClient, type DotnetClient } from './curriculum/dotnet-client.js';
+import { createDotnetCurriculum } from './curriculum/dotnet-curriculum.js';
 import { createLocalCurriculum } from './curriculum/local-catalog.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -9,6 +11,7 @@ import type { LlmProvider } from './llm/llm.js';
 import { createGeminiTutor } from './llm/gemini.js';
 import { createOfflineTutor } from './llm/offline.js';
 import { createOpenAiCompatibleTutor } from './llm/openai-compatible.js';
+import { createOutboxDispatcher, type OutboxDispatcher } from './outbox/dispatcher.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
 export interface Deps {
@@ -17,11 +20,12 @@ export interface Deps {
   llm: LlmProvider;
   curriculum: Curriculum;
   tutor: Tutor;
+  /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
+  dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
 }
 
-/** Picks and opens every adapter once, from config. The catalog is read before the database is opened, so a bad file fails fast. */
+/** Opens the database, wires every adapter once from config, and migrates. */
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
-  const topics = loadCatalogDir(config.curriculum.dir);
   const database = await openDatabase(config.database, {
     onPoolError: (error) => log.error({ err: error }, 'PostgreSQL pool: idle connection failed'),
   });
@@ -29,20 +33,37 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     if (config.database.kind === 'pglite') {
       log.info({ dataDir: config.database.dataDir }, 'No DATABASE_URL: using the embedded PGlite database');
     }
+    const deps = assembleDeps(config, database, log);
     if (config.migrateOnStart) await runMigrations(database);
-    return assembleDeps(config, database, topics, log);
+    return deps;
   } catch (error) {
     await database.close();
     throw error;
   }
 }
 
-/** Wires the adapters around an open, migrated database. Tests call it with a database of their own. */
-export function assembleDeps(config: Config, database: Database, topics: ReturnType<typeof loadCatalogDir>, log: Logger): Deps {
+/** Wires the adapters around an open database. Tests call it with a database of their own. */
+export function assembleDeps(config: Config, database: Database, log: Logger): Deps {
   const llm = createLlm(config, log);
-  const curriculum = createLocalCurriculum(topics, database.db);
+  let curriculum: Curriculum;
+  let dotnet: Deps['dotnet'];
+  if (config.curriculum.source === 'dotnet') {
+    const client = createDotnetClient(config.curriculum, log);
+    curriculum = createDotnetCurriculum(client, log, Math.ceil(config.curriculum.breaker.halfOpenAfterMs / 1000));
+    const dispatcher = createOutboxDispatcher({
+      db: database.db,
+      deliver: (payload) => client.completeTopic(payload),
+      config: config.outbox,
+      // A claimed row is someone's for longer than one delivery attempt can take.
+      leaseMs: config.curriculum.timeoutMs + 30_000,
+      log,
+    });
+    dotnet = { client, dispatcher };
+  } else {
+    curriculum = createLocalCurriculum(loadCatalogDir(config.curriculum.dir), database.db);
+  }
   const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
-  return { config, database, llm, curriculum, tutor };
+  return { config, database, llm, curriculum, tutor, dotnet };
 }
 
 function createLlm(config: Config, log: Logger): LlmProvider {

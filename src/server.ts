@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const deps = await createDeps(config, log);
   const app = await buildApp(deps, log);
-  app.addHook('onClose', () => deps.database.close());
+  app.addHook('onClose', async () => {
+    await deps.dotnet?.dispatcher.stop();
+    await deps.database.close();
+  });
 
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
   }
 
   await app.listen({ host: config.host, port: config.port });
+  deps.dotnet?.dispatcher.start();
   log.info(
     { version, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
     'AI Training Service ready',

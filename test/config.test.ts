@@ -105,8 +105,19 @@ describe('parseConfig', () => {
     });
   });
 
-  it('refuses the .NET source, which this version does not include yet, instead of silently using the local catalog', () => {
-    expect(problemsOf({ DOTNET_API_URL: 'http://localhost:8080' })[0]).toMatch(/^DOTNET_API_URL:/);
+  it('uses the .NET backend when DOTNET_API_URL is set, with the seed’s retry defaults', () => {
+    const config = parseConfig({ DOTNET_API_URL: 'http://dotnet:8080/', DOTNET_API_PREFIX: '/api/v1', SERVICE_API_KEY: 'secret' });
+    expect(config.curriculum).toEqual({
+      source: 'dotnet',
+      baseUrl: 'http://dotnet:8080/api/v1',
+      apiKey: 'secret',
+      timeoutMs: 30_000,
+      retry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000, exponentialBase: 2 },
+      breaker: { consecutiveFailures: 5, halfOpenAfterMs: 30_000 },
+    });
+    expect(config.outbox).toEqual({ pollIntervalMs: 1000, maxBackoffMs: 300_000, maxAgeMs: 72 * 3_600_000 });
+    expect(problemsOf({ DOTNET_API_URL: 'ftp://x' })[0]).toMatch(/^DOTNET_API_URL:/);
+    expect(problemsOf({ DOTNET_API_URL: 'http://x', DOTNET_API_PREFIX: 'api v1' })[0]).toMatch(/^DOTNET_API_PREFIX:/);
   });
 });
 

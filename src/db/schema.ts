@@ -107,3 +107,29 @@ export const topicCompletions = pgTable(
   },
   (table) => [uniqueIndex('topic_completions_user_topic_idx').on(table.userId, table.topicId)],
 );
+
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'delivered', 'dead']);
+
+/**
+ * Notifications to the .NET backend, written in the transaction that causes them and delivered by the
+ * dispatcher (src/outbox/dispatcher.ts). One row per session: a completion is notified once.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    sessionId: integer('session_id').references(() => chatSessions.id, { onDelete: 'set null' }),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: outboxStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A dispatcher that claimed the row owns it until then; after a crash, another takes it over. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    /** When the row was last (re)queued: its age for dead-lettering counts from here. */
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (table) => [uniqueIndex('outbox_session_idx').on(table.sessionId), index('outbox_due_idx').on(table.status, table.nextAttemptAt)],
+);

@@ -2,13 +2,17 @@ import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CircuitStatus } from '../curriculum/dotnet-client.js';
 import type { Database } from '../db/client.js';
+import { backlog } from '../db/outbox.js';
 
 export interface ServiceInfo {
   version: string;
   database: Database;
   llm: { provider: string; model: string };
   curriculum: { source: string };
+  /** With a .NET backend: the state of its circuit breaker. */
+  dotnetCircuit?: () => CircuitStatus;
 }
 
 const healthSchema = z
@@ -18,6 +22,20 @@ const healthSchema = z
     database: z.object({ kind: z.enum(['postgres', 'pglite']), status: z.enum(['ok', 'unavailable']) }),
     llm: z.object({ provider: z.string().describe('offline means no LLM is configured'), model: z.string() }),
     curriculum: z.object({ source: z.string().describe('local: YAML catalog; dotnet: the .NET backend') }),
+    dotnet: z
+      .object({
+        reachable: z.boolean().describe('False while the circuit breaker is open after repeated failures'),
+        circuit: z.enum(['closed', 'open', 'half-open']),
+      })
+      .optional(),
+    outbox: z
+      .object({
+        pending: z.number().int(),
+        dead: z.number().int(),
+        oldest_pending_age_seconds: z.number().int().nullable(),
+      })
+      .optional()
+      .describe('Completion notices to the .NET backend not yet delivered'),
   })
   .meta({ id: 'Health' });
 
@@ -65,6 +83,8 @@ export const serviceRoutes =
         },
       },
       async (request, reply) => {
+        // The backend being down does not make this service unhealthy: notices wait in the outbox.
+        const outbox = info.dotnetCircuit ? await backlog(info.database.db).catch(() => undefined) : undefined;
         const databaseOk = await info.database.db.execute(sql`select 1`).then(
           () => true,
           (error: unknown) => {
@@ -78,6 +98,12 @@ export const serviceRoutes =
           database: { kind: info.database.kind, status: databaseOk ? 'ok' : 'unavailable' },
           llm: info.llm,
           curriculum: info.curriculum,
+          ...(info.dotnetCircuit
+            ? { dotnet: { reachable: info.dotnetCircuit() !== 'open', circuit: info.dotnetCircuit() } }
+            : {}),
+          ...(outbox
+            ? { outbox: { pending: outbox.pending, dead: outbox.dead, oldest_pending_age_seconds: outbox.oldestPendingAgeSeconds } }
+            : {}),
         });
       },
     );

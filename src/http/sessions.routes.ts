@@ -105,6 +105,10 @@ const detailsSchema = sessionSchema
     messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
     progress: progressSchema,
     usage: usageSchema,
+    progress_sync: z
+      .enum(['pending', 'delivered', 'dead'])
+      .nullable()
+      .describe('Delivery of the completion to the .NET backend; null without a backend or before completion'),
   })
   .meta({ id: 'SessionDetails' });
 
@@ -176,7 +180,7 @@ export const sessionRoutes =
         },
       },
       async (request) => {
-        const { session, context, messages, progress, usage } = await tutor.getSession(request.params.id);
+        const { session, context, messages, progress, usage, progressSync } = await tutor.getSession(request.params.id);
         return {
           ...presentSession(session),
           context: {
@@ -195,6 +199,7 @@ export const sessionRoutes =
             cached_tokens: usage.cachedTokens,
             total_tokens: usage.promptTokens + usage.outputTokens,
           },
+          progress_sync: progressSync,
         };
       },
     );

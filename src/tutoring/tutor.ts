@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { insertAssessment, sessionAssessments } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessageRow } from '../db/messages.js';
 import { findSessionWithContext, insertSession, type ContextRow, type SessionRow } from '../db/sessions.js';
+import { syncState, type OutboxRow } from '../db/outbox.js';
 import { sessionUsage } from '../db/usage.js';
 import { AppError } from '../errors.js';
 import type { LlmProvider, TokenUsage } from '../llm/llm.js';
@@ -35,7 +36,11 @@ export interface SessionDetails {
   messages: MessageRow[];
   progress: SessionProgress;
   usage: TokenUsage;
+  /** Delivery of the completion notice to the .NET backend; null without one, or before completion. */
+  progressSync: OutboxStatus | null;
 }
+
+type OutboxStatus = OutboxRow['status'];
 
 export type Tutor = ReturnType<typeof createTutor>;
 /** The tutoring use case: the one place that coordinates the database, the curriculum and the LLM. */
@@ -91,12 +96,13 @@ export function createTutor(deps: TutorDeps) {
     async getSession(sessionId: number): Promise<SessionDetails> {
       const found = await findSessionWithContext(db, sessionId);
       if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
-      const [messages, assessments, usage] = await Promise.all([
+      const [messages, assessments, usage, progressSync] = await Promise.all([
         visibleMessages(db, sessionId),
         sessionAssessments(db, sessionId),
         sessionUsage(db, sessionId),
+        syncState(db, sessionId),
       ]);
-      return { ...found, messages, progress: sessionProgress(assessments, rule), usage };
+      return { ...found, messages, progress: sessionProgress(assessments, rule), usage, progressSync };
     },
   };
 }

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
-import { loadCatalogDir } from '../../src/curriculum/catalog-file.js';
 import { assembleDeps, type Deps } from '../../src/deps.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -32,7 +31,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     },
   });
   const logger = pino({ level: config.logLevel }, sink);
-  const deps = assembleDeps(config, testDatabase.database, loadCatalogDir(config.curriculum.dir), logger);
+  const deps = assembleDeps(config, testDatabase.database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();
   return {
