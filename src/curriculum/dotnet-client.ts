@@ -83,21 +83,18 @@ export function createDotnetClient(config: DotnetConfig, log: Logger) {
   );
   breaker.onStateChange((state) => log.warn({ circuit: circuitStatus(state) }, '.NET backend circuit breaker changed state'));
   const perAttempt = wrap(breaker, timeout(config.timeoutMs, TimeoutStrategy.Aggressive));
-  const withRetries = wrap(
-    retry(
-      handleWhen((error) => error instanceof DotnetError && error.retryable),
-      {
-        maxAttempts: retryConfig.attempts,
-        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>>((context) => {
-          const exponential = retryConfig.baseDelayMs * retryConfig.exponentialBase ** (context.attempt - 1);
-          const jittered = exponential * (0.8 + Math.random() * 0.4);
-          const error = 'error' in context.result ? context.result.error : undefined;
-          const asked = error instanceof DotnetError ? error.retryAfterMs : undefined;
-          return Math.min(retryConfig.maxDelayMs, asked ?? jittered);
-        }),
-      },
-    ),
-    perAttempt,
+  const withRetries = retry(
+    handleWhen((error) => error instanceof DotnetError && error.retryable),
+    {
+      maxAttempts: retryConfig.attempts,
+      backoff: new DelegateBackoff<IRetryBackoffContext<unknown>>((context) => {
+        const exponential = retryConfig.baseDelayMs * retryConfig.exponentialBase ** (context.attempt - 1);
+        const jittered = exponential * (0.8 + Math.random() * 0.4);
+        const error = 'error' in context.result ? context.result.error : undefined;
+        const asked = error instanceof DotnetError ? error.retryAfterMs : undefined;
+        return Math.min(retryConfig.maxDelayMs, asked ?? jittered);
+      }),
+    },
   );
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, retries: boolean): Promise<unknown> {
