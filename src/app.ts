@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import { registerAuth } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
 import { registerErrorHandling } from './http/errors.js';
 import { serviceRoutes } from './http/service.routes.js';
@@ -14,6 +17,10 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { debug: config.debug });
+  // The API serves JSON: a content security policy matters only for the docs pages, which need inline scripts.
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after'] });
+  registerAuth(app, config.auth);
 
   await registerDocs(app, { version });
   await app.register(

@@ -21,6 +21,20 @@ export interface Config {
   outbox: OutboxConfig;
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
+  auth: AuthConfig;
+  /** Origins allowed by CORS: a list, or true for any. */
+  corsOrigins: string[] | true;
+}
+
+export interface AuthConfig {
+  /** Callers presenting it in X-API-Key may act for any user (a trusted server such as the .NET backend). */
+  serviceApiKey: string | undefined;
+  jwt:
+    | { kind: 'secret'; secret: string; issuer?: string; audience?: string; userIdClaim: string }
+    | { kind: 'jwks'; url: string; issuer?: string; audience?: string; userIdClaim: string }
+    | undefined;
+  /** ENVIRONMENT=production with no credential configured, explicitly allowed by ALLOW_UNAUTHENTICATED. */
+  unauthenticatedInProduction: boolean;
 }
 
 export type CurriculumConfig = { source: 'local'; dir: string } | ({ source: 'dotnet' } & DotnetConfig);
@@ -121,6 +135,13 @@ const variablesSchema = z.object({
   SERVICE_API_KEY: z.string().trim().min(1).optional(),
   DOTNET_CIRCUIT_BREAKER_FAILURES: positiveInt.default(5),
   DOTNET_CIRCUIT_BREAKER_RESET: seconds.default(30),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  AUTH_USER_ID_CLAIM: z.string().trim().min(1).default('sub'),
+  ALLOW_UNAUTHENTICATED: flag.default(false),
+  CORS_ORIGINS: z.string().trim().optional(),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
   OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),
   OUTBOX_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
@@ -140,15 +161,22 @@ const variablesSchema = z.object({
 /** Every variable the service reads; .env.example documents each one. */
 export const environmentVariables = Object.keys(variablesSchema.shape);
 
-const crossCheckedSchema = variablesSchema.pick({
-  PASS_CORRECT: true,
-  QUESTION_COUNT: true,
-  LLM_PROVIDER: true,
-  GEMINI_API_KEY: true,
-  OPENAI_BASE_URL: true,
-  OPENAI_MODEL: true,
-  COMPLETION_POLICY: true,
-});
+// The variables the checks below read: they run as long as these parsed, whatever else is wrong.
+const crossChecked = new Set<PropertyKey>([
+  'PASS_CORRECT',
+  'QUESTION_COUNT',
+  'LLM_PROVIDER',
+  'GEMINI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_MODEL',
+  'COMPLETION_POLICY',
+  'ENVIRONMENT',
+  'SERVICE_API_KEY',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'ALLOW_UNAUTHENTICATED',
+  'CORS_ORIGINS',
+]);
 
 function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY?: string }): LlmProviderName {
   return env.LLM_PROVIDER ?? (env.GEMINI_API_KEY ? 'gemini' : 'offline');
@@ -173,6 +201,21 @@ const environmentSchema = variablesSchema.superRefine(
       require('OPENAI_BASE_URL', 'with LLM_PROVIDER=openai');
       require('OPENAI_MODEL', 'with LLM_PROVIDER=openai');
     }
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
+    }
+    const authenticated = env.SERVICE_API_KEY || env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL;
+    if (env.ENVIRONMENT === 'production' && !authenticated && !env.ALLOW_UNAUTHENTICATED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENVIRONMENT'],
+        message:
+          'production needs authentication: set SERVICE_API_KEY and/or AUTH_JWT_SECRET or AUTH_JWKS_URL (or ALLOW_UNAUTHENTICATED=true to run open)',
+      });
+    }
+    if (env.CORS_ORIGINS !== undefined && corsOrigins(env.CORS_ORIGINS) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'must be a comma-separated list or a JSON array of origins, or *' });
+    }
     if (provider === 'offline' && env.COMPLETION_POLICY === 'marker') {
       ctx.addIssue({
         code: 'custom',
@@ -181,7 +224,7 @@ const environmentSchema = variablesSchema.superRefine(
       });
     }
   },
-  { when: (payload) => crossCheckedSchema.safeParse(payload.value).success },
+  { when: (payload) => !payload.issues.some((issue) => crossChecked.has(issue.path?.[0] ?? '')) },
 );
 
 export class ConfigError extends Error {
@@ -239,9 +282,40 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxMessageLength: e.MAX_MESSAGE_LENGTH,
       completionMarker: e.COMPLETION_MARKER,
     },
+    auth: {
+      serviceApiKey: e.SERVICE_API_KEY,
+      jwt: jwtConfig(e),
+      unauthenticatedInProduction:
+        e.ENVIRONMENT === 'production' && !e.SERVICE_API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
+    },
+    corsOrigins: e.CORS_ORIGINS !== undefined ? corsOrigins(e.CORS_ORIGINS)! : e.ENVIRONMENT === 'production' ? [] : true,
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };
+}
+
+function jwtConfig(e: z.infer<typeof variablesSchema>): AuthConfig['jwt'] {
+  const common = { issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, userIdClaim: e.AUTH_USER_ID_CLAIM };
+  if (e.AUTH_JWT_SECRET) return { kind: 'secret', secret: e.AUTH_JWT_SECRET, ...common };
+  if (e.AUTH_JWKS_URL) return { kind: 'jwks', url: e.AUTH_JWKS_URL, ...common };
+  return undefined;
+}
+
+/** The seed's list form (a JSON array) or a comma-separated list; `*` allows any origin. */
+function corsOrigins(value: string): string[] | true | undefined {
+  if (value === '*') return true;
+  if (value.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(value);
+      return Array.isArray(list) && list.every((origin) => typeof origin === 'string') ? (list as string[]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 }
 
 function llmConfig(e: z.infer<typeof variablesSchema>): LlmConfig {

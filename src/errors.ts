@@ -5,6 +5,8 @@
 export const errorStatus = {
   invalid_json: 400,
   bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   session_not_found: 404,
   topic_not_found: 404,

@@ -8,6 +8,9 @@ import { version } from './version.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  if (config.auth.unauthenticatedInProduction) {
+    log.warn('ALLOW_UNAUTHENTICATED=true: this production service accepts requests from anyone, for any learner');
+  }
   const deps = await createDeps(config, log);
   const app = await buildApp(deps, log);
   app.addHook('onClose', async () => {

@@ -7,6 +7,8 @@ import { AppError, errorStatus, type ErrorCode } from '../errors.js';
 const titles: Record<ErrorCode, string> = {
   invalid_json: 'Malformed JSON body',
   bad_request: 'Bad request',
+  unauthorized: 'Authentication required',
+  forbidden: 'Forbidden',
   not_found: 'Not found',
   session_not_found: 'Session not found',
   topic_not_found: 'Topic not found',

@@ -6,6 +6,8 @@ import type { SessionRow } from '../db/sessions.js';
 import type { SessionProgress } from '../tutoring/session-state.js';
 import type { TurnResult } from '../tutoring/turn.js';
 import type { Tutor } from '../tutoring/tutor.js';
+import { AppError } from '../errors.js';
+import { ownerOf } from './auth.js';
 import { problemResponses } from './errors.js';
 import { streamTurn } from './event-stream.js';
 
@@ -126,12 +128,16 @@ export const sessionRoutes =
           body: startBody,
           response: {
             201: startedSchema,
-            ...problemResponses('invalid_json', 'topic_not_found', 'payload_too_large', 'unsupported_media_type', 'dependency_unavailable'),
+            ...problemResponses('invalid_json', 'unauthorized', 'forbidden', 'topic_not_found', 'payload_too_large', 'unsupported_media_type', 'dependency_unavailable'),
           },
         },
       },
       async (request, reply) => {
         const { user_id, topic_id, course_id } = request.body;
+        const owner = ownerOf(request);
+        if (owner !== undefined && owner !== user_id) {
+          throw new AppError('forbidden', 'A learner can only start sessions for themselves.');
+        }
         const started = await tutor.startSession({ userId: user_id, topicId: topic_id, courseId: course_id });
         return reply.code(201).send({ ...presentSession(started.session), initial_message: started.initialMessage.content });
       },
@@ -153,6 +159,7 @@ export const sessionRoutes =
             200: turnSchema,
             ...problemResponses(
               'invalid_json',
+              'unauthorized',
               'session_not_found',
               'session_not_active',
               'payload_too_large',
@@ -163,7 +170,7 @@ export const sessionRoutes =
         },
       },
       async (request, reply) => {
-        const turn = await tutor.prepareTurn(request.params.id, request.body.message);
+        const turn = await tutor.prepareTurn(request.params.id, request.body.message, ownerOf(request));
         if (!request.headers.accept?.includes('text/event-stream')) return presentTurn(await turn.run());
         return streamTurn(reply, (onText) => turn.run(onText).then(presentTurn), { debug: options.debug });
       },
@@ -176,11 +183,11 @@ export const sessionRoutes =
           tags: ['sessions'],
           summary: 'A session with its context and conversation',
           params: sessionIdParams,
-          response: { 200: detailsSchema, ...problemResponses('session_not_found') },
+          response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
       },
       async (request) => {
-        const { session, context, messages, progress, usage, progressSync } = await tutor.getSession(request.params.id);
+        const { session, context, messages, progress, usage, progressSync } = await tutor.getSession(request.params.id, ownerOf(request));
         return {
           ...presentSession(session),
           context: {

@@ -1,3 +1,4 @@
+import type { Db } from '../db/client.js';
 import { insertAssessment, recordGrade, sessionAssessments, skipAssessment } from '../db/assessments.js';
 import { conversationLength, insertMessages, lastMessageId, recentConversation, systemPrompt, type MessageRow } from '../db/messages.js';
 import { completeSession, findSessionWithContext, lockSession, type SessionRow } from '../db/sessions.js';
@@ -25,10 +26,9 @@ export interface PreparedTurn {
 }
 
 /** Loads what a turn needs and refuses a turn the session cannot take, before anything is streamed. */
-export async function prepareTurn(context: TutorContext, sessionId: number, message: string): Promise<PreparedTurn> {
+export async function prepareTurn(context: TutorContext, sessionId: number, message: string, ownerId?: number): Promise<PreparedTurn> {
   const { db, llm, config, rule, log } = context;
-  const found = await findSessionWithContext(db, sessionId);
-  if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+  const found = await findOwnedSession(db, sessionId, ownerId);
   if (found.session.status !== 'active') throw notActive(found.session);
 
   const [system, total, recent, asked, lastIdBefore] = await Promise.all([
@@ -116,6 +116,15 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
       });
     },
   };
+}
+
+/** The session with its context; 404 when it does not exist or, with `ownerId`, belongs to someone else. */
+export async function findOwnedSession(db: Db, sessionId: number, ownerId: number | undefined) {
+  const found = await findSessionWithContext(db, sessionId);
+  if (!found || (ownerId !== undefined && found.session.userId !== ownerId)) {
+    throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+  }
+  return found;
 }
 
 function notActive(session: SessionRow): AppError {

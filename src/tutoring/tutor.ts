@@ -4,7 +4,7 @@ import type { Curriculum } from '../curriculum/curriculum.js';
 import type { Db } from '../db/client.js';
 import { insertAssessment, sessionAssessments } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessageRow } from '../db/messages.js';
-import { findSessionWithContext, insertSession, type ContextRow, type SessionRow } from '../db/sessions.js';
+import { insertSession, type ContextRow, type SessionRow } from '../db/sessions.js';
 import { syncState, type OutboxRow } from '../db/outbox.js';
 import { sessionUsage } from '../db/usage.js';
 import { AppError } from '../errors.js';
@@ -15,7 +15,7 @@ import { buildSystemPrompt } from './prompt.js';
 import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
 import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
-import { prepareTurn } from './turn.js';
+import { findOwnedSession, prepareTurn } from './turn.js';
 
 export interface TutorDeps {
   db: Db;
@@ -90,12 +90,14 @@ export function createTutor(deps: TutorDeps) {
       });
     },
 
-    /** Checks that the session can take a message (404, 409 otherwise); `run` then makes the turn. */
-    prepareTurn: (sessionId: number, message: string) => prepareTurn(context, sessionId, message),
+    /**
+     * Checks that the session can take a message (404, 409 otherwise); `run` then makes the turn.
+     * With `ownerId`, another user's session is answered as not found: its existence is not revealed.
+     */
+    prepareTurn: (sessionId: number, message: string, ownerId?: number) => prepareTurn(context, sessionId, message, ownerId),
 
-    async getSession(sessionId: number): Promise<SessionDetails> {
-      const found = await findSessionWithContext(db, sessionId);
-      if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+    async getSession(sessionId: number, ownerId?: number): Promise<SessionDetails> {
+      const found = await findOwnedSession(db, sessionId, ownerId);
       const [messages, assessments, usage, progressSync] = await Promise.all([
         visibleMessages(db, sessionId),
         sessionAssessments(db, sessionId),

@@ -27,7 +27,7 @@ beforeAll(async () => {
     DOTNET_API_RETRY_BASE_DELAY: '0.1',
     DOTNET_API_TIMEOUT: '0.3',
     DOTNET_CIRCUIT_BREAKER_FAILURES: '100',
-  });
+  }, { headers: { 'x-api-key': 'service-key' } });
 });
 afterAll(async () => {
   await t?.close();

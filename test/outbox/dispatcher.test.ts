@@ -25,7 +25,7 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'k',
     GEMINI_BASE_URL: gemini.url,
     OUTBOX_MAX_BACKOFF_SECONDS: '0',
-  });
+  }, { headers: { 'x-api-key': 'service-key' } });
 });
 afterAll(async () => {
   await t?.close();

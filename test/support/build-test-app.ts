@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -19,8 +19,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh database of its own, configured as from the environment `env`. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real app on a fresh database of its own, configured as from the environment `env`. `headers` are
+ * added to every `app.inject` call, for apps that require credentials.
+ */
+export async function buildTestApp(env: Record<string, string> = {}, options: { headers?: Record<string, string> } = {}): Promise<TestApp> {
   const config = parseConfig({ CURRICULUM_DIR: repoCurriculumDir, LOG_LEVEL: 'debug', ...env });
   const testDatabase = await createTestDatabase();
   const logs: Record<string, unknown>[] = [];
@@ -34,6 +37,10 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const deps = assembleDeps(config, testDatabase.database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();
+  if (options.headers) {
+    const inject = app.inject.bind(app);
+    app.inject = ((request: InjectOptions) => inject({ ...request, headers: { ...options.headers, ...request.headers } })) as typeof app.inject;
+  }
   return {
     app,
     deps,

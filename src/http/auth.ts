@@ -1,0 +1,80 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.js';
+import { AppError } from '../errors.js';
+
+/**
+ * Who is calling. `service`: a trusted server holding SERVICE_API_KEY, acting for any user. `user`: a learner
+ * identified by a token, limited to their own sessions. `open`: no authentication is configured.
+ */
+export type Principal = { kind: 'service' } | { kind: 'user'; userId: number } | { kind: 'open' };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+const unauthorized = () => new AppError('unauthorized', 'Missing or invalid credentials.');
+
+/** Authenticates every `/api/*` request but the liveness check, before its body is even read. */
+export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
+  const verify = tokenVerifier(config.jwt);
+  const keyDigest = config.serviceApiKey ? digest(config.serviceApiKey) : undefined;
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.principal = { kind: 'open' };
+    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return;
+    if (!keyDigest && !verify) return;
+
+    const token = bearerToken(request);
+    if (token !== undefined) {
+      // A token that does not verify is refused even alongside a valid key: the caller meant the token.
+      if (!verify) throw unauthorized();
+      request.principal = { kind: 'user', userId: await verify(token) };
+      return;
+    }
+    const key = request.headers['x-api-key'];
+    if (keyDigest && typeof key === 'string' && timingSafeEqual(digest(key), keyDigest)) {
+      request.principal = { kind: 'service' };
+      return;
+    }
+    throw unauthorized();
+  });
+}
+
+/** The user a request is limited to, or undefined when it may act for any user. */
+export function ownerOf(request: FastifyRequest): number | undefined {
+  return request.principal.kind === 'user' ? request.principal.userId : undefined;
+}
+
+function tokenVerifier(jwt: AuthConfig['jwt']): ((token: string) => Promise<number>) | undefined {
+  if (!jwt) return undefined;
+  const key: Uint8Array | JWTVerifyGetKey =
+    jwt.kind === 'secret' ? new TextEncoder().encode(jwt.secret) : createRemoteJWKSet(new URL(jwt.url));
+  const algorithms = jwt.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
+  return async (token) => {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, key as Uint8Array, { algorithms, issuer: jwt.issuer, audience: jwt.audience }));
+    } catch {
+      throw unauthorized();
+    }
+    const userId = Number(payload[jwt.userIdClaim]);
+    if (!Number.isInteger(userId) || userId <= 0 || userId > 2147483647) throw unauthorized();
+    return userId;
+  };
+}
+
+/** The Bearer token presented, '' for a malformed one, undefined when none (other schemes are not ours). */
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header || !/^Bearer\b/i.test(header)) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '';
+}
+
+// Comparing fixed-length digests keeps the comparison constant-time whatever the presented key's length.
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
