@@ -32,6 +32,12 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       dotnetCircuit: deps.dotnet?.client.circuit,
     }),
   );
-  await app.register(sessionRoutes(deps.tutor, { maxMessageLength: config.tutoring.maxMessageLength, debug: config.debug }));
+  await app.register(
+    sessionRoutes(deps.tutor, deps.database.db, {
+      maxMessageLength: config.tutoring.maxMessageLength,
+      debug: config.debug,
+      idempotencyTtlMs: config.idempotencyTtlMs,
+    }),
+  );
   return app;
 }

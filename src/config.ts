@@ -21,6 +21,7 @@ export interface Config {
   outbox: OutboxConfig;
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
+  idempotencyTtlMs: number;
   auth: AuthConfig;
   /** Origins allowed by CORS: a list, or true for any. */
   corsOrigins: string[] | true;
@@ -83,6 +84,8 @@ export interface TutoringConfig {
   maxConversationHistory: number;
   maxMessageLength: number;
   completionMarker: string;
+  /** How long a turn holds its session; a crashed turn's hold ends after it. */
+  turnLeaseMs: number;
 }
 
 const flag = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
@@ -142,6 +145,7 @@ const variablesSchema = z.object({
   AUTH_USER_ID_CLAIM: z.string().trim().min(1).default('sub'),
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
   OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),
   OUTBOX_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
@@ -243,6 +247,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = result.data;
+  const llm = llmConfig(e);
   return {
     environment: e.ENVIRONMENT,
     debug: e.DEBUG,
@@ -253,7 +258,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) },
     migrateOnStart: e.MIGRATE_ON_START,
-    llm: llmConfig(e),
+    llm,
     curriculum: e.DOTNET_API_URL
       ? {
           source: 'dotnet',
@@ -281,7 +286,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxConversationHistory: e.MAX_CONVERSATION_HISTORY,
       maxMessageLength: e.MAX_MESSAGE_LENGTH,
       completionMarker: e.COMPLETION_MARKER,
+      turnLeaseMs: turnLeaseMs(llm),
     },
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
     auth: {
       serviceApiKey: e.SERVICE_API_KEY,
       jwt: jwtConfig(e),
@@ -292,6 +299,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };
+}
+
+/** A turn makes at most a grading call and a tutor call, each within the LLM deadline; then a short transaction. */
+function turnLeaseMs(llm: LlmConfig): number {
+  return (llm.provider === 'offline' ? 0 : 2 * llm.timeoutMs) + 30_000;
 }
 
 function jwtConfig(e: z.infer<typeof variablesSchema>): AuthConfig['jwt'] {

@@ -13,9 +13,12 @@ export const errorStatus = {
   course_not_found: 404,
   session_not_active: 409,
   turn_conflict: 409,
+  turn_in_progress: 409,
+  request_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  idempotency_key_reused: 422,
   internal_error: 500,
   dependency_unavailable: 503,
 } as const;

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       maxConversationHistory: 50,
       maxMessageLength: 5000,
       completionMarker: '{TOPIC_COMPLETED}',
+      turnLeaseMs: 30_000,
     });
   });
 

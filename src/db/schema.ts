@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const sessionStatus = pgEnum('session_status', ['active', 'completed', 'abandoned']);
 export const messageRole = pgEnum('message_role', ['system', 'user', 'assistant']);
@@ -24,6 +24,9 @@ export const chatSessions = pgTable(
     status: sessionStatus('status').notNull().default('active'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** A turn in progress holds the session until then (or until it ends), across instances. */
+    turnLeaseUntil: timestamp('turn_lease_until', { withTimezone: true }),
+    turnLeaseToken: text('turn_lease_token'),
   },
   (table) => [index('chat_sessions_user_idx').on(table.userId, table.id)],
 );
@@ -132,4 +135,21 @@ export const outbox = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
   (table) => [uniqueIndex('outbox_session_idx').on(table.sessionId), index('outbox_due_idx').on(table.status, table.nextAttemptAt)],
+);
+
+/** Responses to requests sent with an Idempotency-Key, replayed when the same request is sent again. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** Who sent it and where: the key is theirs, for that route. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** Null while the first request is still being answered. */
+    statusCode: integer('status_code'),
+    response: jsonb('response'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.key] }), index('idempotency_keys_expiry_idx').on(table.expiresAt)],
 );

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { chatSessions, sessionContexts } from './schema.js';
 
@@ -36,4 +36,30 @@ export async function lockSession(tx: Db, sessionId: number): Promise<SessionRow
 
 export async function completeSession(tx: Db, sessionId: number, completedAt: Date): Promise<void> {
   await tx.update(chatSessions).set({ status: 'completed', completedAt }).where(eq(chatSessions.id, sessionId));
+}
+
+/**
+ * Takes the session for one turn, across instances, without holding a lock while the LLM answers: false when
+ * another turn holds it (or the session is not active). The lease ends with the turn, or after `leaseMs`.
+ */
+export async function acquireTurnLease(db: Db, sessionId: number, token: string, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(chatSessions)
+    .set({ turnLeaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`, turnLeaseToken: token })
+    .where(
+      and(
+        eq(chatSessions.id, sessionId),
+        eq(chatSessions.status, 'active'),
+        or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
+      ),
+    )
+    .returning({ id: chatSessions.id });
+  return rows.length > 0;
+}
+
+export async function releaseTurnLease(db: Db, sessionId: number, token: string): Promise<void> {
+  await db
+    .update(chatSessions)
+    .set({ turnLeaseUntil: null, turnLeaseToken: null })
+    .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.turnLeaseToken, token)));
 }

@@ -15,9 +15,12 @@ const titles: Record<ErrorCode, string> = {
   course_not_found: 'Course not found',
   session_not_active: 'Session is not active',
   turn_conflict: 'Concurrent message',
+  turn_in_progress: 'A turn is in progress',
+  request_in_progress: 'The same request is in progress',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   validation_failed: 'Invalid request',
+  idempotency_key_reused: 'Idempotency key reused for another request',
   internal_error: 'Internal server error',
   dependency_unavailable: 'Service temporarily unavailable',
 };

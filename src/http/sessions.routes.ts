@@ -8,7 +8,9 @@ import type { TurnResult } from '../tutoring/turn.js';
 import type { Tutor } from '../tutoring/tutor.js';
 import { AppError } from '../errors.js';
 import { ownerOf } from './auth.js';
+import type { Db } from '../db/client.js';
 import { problemResponses } from './errors.js';
+import { idempotency } from './idempotency.js';
 import { streamTurn } from './event-stream.js';
 
 // PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
@@ -115,7 +117,7 @@ const detailsSchema = sessionSchema
   .meta({ id: 'SessionDetails' });
 
 export const sessionRoutes =
-  (tutor: Tutor, options: { maxMessageLength: number; debug: boolean }): FastifyPluginAsync =>
+  (tutor: Tutor, db: Db, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -125,6 +127,7 @@ export const sessionRoutes =
         schema: {
           tags: ['sessions'],
           summary: 'Start a tutoring session on one topic',
+          description: 'Send an `Idempotency-Key` header to make a retry safe: the same request again gets the same response.',
           body: startBody,
           response: {
             201: startedSchema,
@@ -138,8 +141,13 @@ export const sessionRoutes =
         if (owner !== undefined && owner !== user_id) {
           throw new AppError('forbidden', 'A learner can only start sessions for themselves.');
         }
-        const started = await tutor.startSession({ userId: user_id, topicId: topic_id, courseId: course_id });
-        return reply.code(201).send({ ...presentSession(started.session), initial_message: started.initialMessage.content });
+        const outcome = await idempotency<z.infer<typeof startedSchema>>(request, db, options.idempotencyTtlMs, 201);
+        if (outcome.replay) return reply.code(201).header('idempotent-replayed', 'true').send(outcome.replay);
+        const body = await outcome.guard(async () => {
+          const started = await tutor.startSession({ userId: user_id, topicId: topic_id, courseId: course_id });
+          return { ...presentSession(started.session), initial_message: started.initialMessage.content };
+        });
+        return reply.code(201).send(body);
       },
     );
 
@@ -150,6 +158,7 @@ export const sessionRoutes =
           tags: ['sessions'],
           summary: 'Send the learner’s message and get the tutor’s reply',
           description:
+            'Send an `Idempotency-Key` header to make a retry safe: the same request again gets the same response. ' +
             'With `Accept: text/event-stream` the reply streams as server-sent events: `delta` events with text ' +
             'pieces, then one `done` event with this JSON response, or one `error` event with a problem. ' +
             'A client that disconnects mid-stream does not cancel the turn: it is completed and saved.',
@@ -162,6 +171,7 @@ export const sessionRoutes =
               'unauthorized',
               'session_not_found',
               'session_not_active',
+              'idempotency_key_reused',
               'payload_too_large',
               'unsupported_media_type',
               'dependency_unavailable',
@@ -170,9 +180,15 @@ export const sessionRoutes =
         },
       },
       async (request, reply) => {
-        const turn = await tutor.prepareTurn(request.params.id, request.body.message, ownerOf(request));
-        if (!request.headers.accept?.includes('text/event-stream')) return presentTurn(await turn.run());
-        return streamTurn(reply, (onText) => turn.run(onText).then(presentTurn), { debug: options.debug });
+        const outcome = await idempotency<z.infer<typeof turnSchema>>(request, db, options.idempotencyTtlMs, 200);
+        if (outcome.replay) return reply.code(200).header('idempotent-replayed', 'true').send(outcome.replay);
+        const turn = await tutor.prepareTurn(request.params.id, request.body.message, ownerOf(request)).catch(async (error: unknown) => {
+          await outcome.failed();
+          throw error;
+        });
+        const answer = (onText?: (text: string) => void) => outcome.guard(() => turn.run(onText).then(presentTurn));
+        if (!request.headers.accept?.includes('text/event-stream')) return answer();
+        return streamTurn(reply, answer, { debug: options.debug });
       },
     );
 

@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { insertAssessment, recordGrade, sessionAssessments, skipAssessment } from '../db/assessments.js';
+import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
 import { conversationLength, insertMessages, lastMessageId, recentConversation, systemPrompt, type MessageRow } from '../db/messages.js';
-import { completeSession, findSessionWithContext, lockSession, type SessionRow } from '../db/sessions.js';
+import {
+  acquireTurnLease,
+  completeSession,
+  findSessionWithContext,
+  lockSession,
+  releaseTurnLease,
+  type ContextRow,
+  type SessionRow,
+} from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
 import { classifyReply } from './answers.js';
+import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
 import { neutralizeMarker } from './marker-filter.js';
 import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
-import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { assessmentFacts, bankQuestionFacts, newAssessment, sessionProgress, topicFromSnapshot, type SessionProgress } from './session-state.js';
 
 export interface TurnResult {
@@ -25,12 +34,42 @@ export interface PreparedTurn {
   run(onText?: (text: string) => void): Promise<TurnResult>;
 }
 
-/** Loads what a turn needs and refuses a turn the session cannot take, before anything is streamed. */
+/** What a turn reads before it calls the LLM. */
+interface TurnInputs {
+  session: SessionRow;
+  context: ContextRow;
+  system: string;
+  history: ConversationMessage[];
+  asked: AssessmentRow[];
+  lastIdBefore: number | null;
+}
+
+/**
+ * Refuses a turn the session cannot take (404, 409) before anything is streamed, takes the session's turn
+ * lease so that one turn at a time runs on it, across instances, and reads what the turn needs.
+ */
 export async function prepareTurn(context: TutorContext, sessionId: number, message: string, ownerId?: number): Promise<PreparedTurn> {
-  const { db, llm, config, rule, log } = context;
+  const { db, config, log } = context;
   const found = await findOwnedSession(db, sessionId, ownerId);
   if (found.session.status !== 'active') throw notActive(found.session);
+  const lease = randomUUID();
+  if (!(await acquireTurnLease(db, sessionId, lease, config.turnLeaseMs))) {
+    throw new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
+  }
+  const release = () =>
+    releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
+  try {
+    const inputs = await readTurnInputs(context, found);
+    return { run: (onText) => runTurn(context, inputs, message, onText).finally(release) };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
 
+async function readTurnInputs(context: TutorContext, found: { session: SessionRow; context: ContextRow }): Promise<TurnInputs> {
+  const { db, config } = context;
+  const sessionId = found.session.id;
   const [system, total, recent, asked, lastIdBefore] = await Promise.all([
     systemPrompt(db, sessionId),
     conversationLength(db, sessionId),
@@ -39,83 +78,85 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
     lastMessageId(db, sessionId),
   ]);
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
-  const topic = topicFromSnapshot(found.session, found.context);
-  const graded = config.completionPolicy === 'graded';
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
   const history: ConversationMessage[] = historyWindow(recent, total, config.maxConversationHistory).map((row) => {
     if (row.role === 'user') return { role: 'user', content: neutralizeMarker(row.content, config.completionMarker) };
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
   });
+  return { ...found, system, history, asked, lastIdBefore };
+}
 
-  return {
-    async run(onText) {
-      const pending = graded ? asked.findLast((assessment) => assessment.status === 'pending') : undefined;
-      const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
-      const kind = pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
-      const grade: Grade | undefined =
-        pendingQuestion && kind === 'answer'
-          ? await guardLlm(log, llm, () => llm.grade({ question: pendingQuestion, answer: message }))
-          : undefined;
-      const progressBefore = sessionProgress(asked, rule, grade?.correct);
-      const passedByGrade = grade !== undefined && progressBefore.passed;
-      const turn: TurnFacts = {
-        kind,
-        topic,
-        rule,
-        learner: { level: found.context.userLevel, completedTopics: found.context.completedTopics, struggles: found.context.struggles },
-        pendingQuestion,
-        grade,
-        progress: progressBefore,
-        suggestedQuestion:
-          graded && !passedByGrade && (grade !== undefined || !pending)
-            ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question)))
-            : undefined,
-      };
+async function runTurn(context: TutorContext, inputs: TurnInputs, message: string, onText?: (text: string) => void): Promise<TurnResult> {
+  const { db, llm, config, rule, log, curriculum } = context;
+  const { session, asked } = inputs;
+  const sessionId = session.id;
+  const topic = topicFromSnapshot(session, inputs.context);
+  const graded = config.completionPolicy === 'graded';
 
-      const reply = await context.ask(
-        { system, history, learnerMessage: neutralizeMarker(message, config.completionMarker), turn, askQuestionTool: graded },
-        onText,
-      );
-      const completes = graded ? passedByGrade : reply.markerSeen;
-      const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
-
-      return db.transaction(async (tx) => {
-        const session = await lockSession(tx, sessionId);
-        if (!session) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
-        if (session.status !== 'active') throw notActive(session);
-        if ((await lastMessageId(tx, sessionId)) !== lastIdBefore) {
-          throw new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
-        }
-        const [learnerMessage, tutorMessage] = await insertMessages(tx, sessionId, [
-          { role: 'user', content: message },
-          { role: 'assistant', content: reply.text, ...reply.usage },
-        ]);
-        const now = tutorMessage!.createdAt;
-        if (pending && grade) {
-          await recordGrade(tx, pending.id, {
-            learnerAnswer: message,
-            correct: grade.correct,
-            feedback: grade.feedback,
-            answerMessageId: learnerMessage!.id,
-            gradedAt: now,
-            ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
-          });
-        }
-        if (newQuestion) {
-          if (pending && !grade) await skipAssessment(tx, pending.id);
-          await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
-        }
-        if (completes) {
-          await completeSession(tx, sessionId, now);
-          const { userId, courseId, topicId } = session;
-          await context.curriculum.recordCompletion(tx, { userId, courseId, topicId, sessionId, completedAt: now });
-        }
-        const progress = sessionProgress(await sessionAssessments(tx, sessionId), rule);
-        return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
-      });
-    },
+  const pending = graded ? asked.findLast((assessment) => assessment.status === 'pending') : undefined;
+  const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
+  const kind = pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
+  const grade: Grade | undefined =
+    pendingQuestion && kind === 'answer' ? await guardLlm(log, llm, () => llm.grade({ question: pendingQuestion, answer: message })) : undefined;
+  const progressBefore = sessionProgress(asked, rule, grade?.correct);
+  const passedByGrade = grade !== undefined && progressBefore.passed;
+  const turn: TurnFacts = {
+    kind,
+    topic,
+    rule,
+    learner: { level: inputs.context.userLevel, completedTopics: inputs.context.completedTopics, struggles: inputs.context.struggles },
+    pendingQuestion,
+    grade,
+    progress: progressBefore,
+    suggestedQuestion:
+      graded && !passedByGrade && (grade !== undefined || !pending)
+        ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question)))
+        : undefined,
   };
+
+  const reply = await context.ask(
+    { system: inputs.system, history: inputs.history, learnerMessage: neutralizeMarker(message, config.completionMarker), turn, askQuestionTool: graded },
+    onText,
+  );
+  const completes = graded ? passedByGrade : reply.markerSeen;
+  const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
+
+  return db.transaction(async (tx) => {
+    const locked = await lockSession(tx, sessionId);
+    if (!locked) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+    if (locked.status !== 'active') throw notActive(locked);
+    // The lease keeps turns apart; this catches a turn whose lease ran out while another went ahead.
+    if ((await lastMessageId(tx, sessionId)) !== inputs.lastIdBefore) {
+      throw new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
+    }
+    const [learnerMessage, tutorMessage] = await insertMessages(tx, sessionId, [
+      { role: 'user', content: message },
+      { role: 'assistant', content: reply.text, ...reply.usage },
+    ]);
+    const now = tutorMessage!.createdAt;
+    if (pending && grade) {
+      await recordGrade(tx, pending.id, {
+        learnerAnswer: message,
+        correct: grade.correct,
+        feedback: grade.feedback,
+        answerMessageId: learnerMessage!.id,
+        gradedAt: now,
+        ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
+      });
+    }
+    if (newQuestion) {
+      if (pending && !grade) await skipAssessment(tx, pending.id);
+      await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+    }
+    if (completes) {
+      await completeSession(tx, sessionId, now);
+      const { userId, courseId, topicId } = locked;
+      await curriculum.recordCompletion(tx, { userId, courseId, topicId, sessionId, completedAt: now });
+    }
+    const progress = sessionProgress(await sessionAssessments(tx, sessionId), rule);
+    return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
+  });
 }
 
 /** The session with its context; 404 when it does not exist or, with `ownerId`, belongs to someone else. */

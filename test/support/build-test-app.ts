@@ -4,6 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
 import { assembleDeps, type Deps } from '../../src/deps.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -49,6 +50,25 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
     async close() {
       await app.close();
       await testDatabase.drop();
+    },
+  };
+}
+
+/**
+ * A second instance of the service on the same database, as a second process would be: on PostgreSQL it has
+ * its own connection pool; PGlite allows one connection per database, so there the two share it.
+ */
+export async function buildSecondInstance(first: TestApp): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const url = first.testDatabase.url;
+  const database = url ? await openDatabase({ kind: 'postgres', url, poolSize: 5 }, { onPoolError: () => {} }) : first.testDatabase.database;
+  const logger = pino({ level: 'silent' });
+  const app = await buildApp(assembleDeps(first.deps.config, database, logger), logger);
+  await app.ready();
+  return {
+    app,
+    async close() {
+      await app.close();
+      if (url) await database.close();
     },
   };
 }
