@@ -5,6 +5,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { registerAuth } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import { registerErrorHandling } from './http/errors.js';
 import { serviceRoutes } from './http/service.routes.js';
 import { sessionRoutes } from './http/sessions.routes.js';
@@ -21,6 +22,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after'] });
   registerAuth(app, config.auth);
+  await registerRateLimits(app, config.rateLimit, deps.redis);
 
   await registerDocs(app, { version });
   await app.register(

@@ -22,6 +22,10 @@ export interface Config {
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
   idempotencyTtlMs: number;
+  /** Requests a minute per learner (token users) and per IP address (other callers); 0 turns a limit off. */
+  rateLimit: { perUser: number; perIp: number };
+  /** Shared store for rate limits across instances; unset: each instance counts in memory. */
+  redisUrl: string | undefined;
   auth: AuthConfig;
   /** Origins allowed by CORS: a list, or true for any. */
   corsOrigins: string[] | true;
@@ -86,6 +90,8 @@ export interface TutoringConfig {
   completionMarker: string;
   /** How long a turn holds its session; a crashed turn's hold ends after it. */
   turnLeaseMs: number;
+  /** Turns and session starts calling the LLM at once in this instance; more are refused, not queued. */
+  maxConcurrentTurns: number;
 }
 
 const flag = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
@@ -146,6 +152,10 @@ const variablesSchema = z.object({
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LLM_MAX_CONCURRENCY: positiveInt.default(1000),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
   OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),
   OUTBOX_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
@@ -287,8 +297,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxMessageLength: e.MAX_MESSAGE_LENGTH,
       completionMarker: e.COMPLETION_MARKER,
       turnLeaseMs: turnLeaseMs(llm),
+      maxConcurrentTurns: e.LLM_MAX_CONCURRENCY,
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    rateLimit: { perUser: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE },
+    redisUrl: e.REDIS_URL,
     auth: {
       serviceApiKey: e.SERVICE_API_KEY,
       jwt: jwtConfig(e),

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Curriculum } from './curriculum/curriculum.js';
@@ -22,6 +23,8 @@ export interface Deps {
   tutor: Tutor;
   /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
   dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
+  /** With REDIS_URL: the connection the rate limits share. */
+  redis?: Redis;
 }
 
 /** Opens the database, wires every adapter once from config, and migrates. */
@@ -63,7 +66,19 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
     curriculum = createLocalCurriculum(loadCatalogDir(config.curriculum.dir), database.db);
   }
   const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
-  return { config, database, llm, curriculum, tutor, dotnet };
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }).on('error', (error: Error) =>
+        log.warn({ err: error.message }, 'Redis unavailable: rate limits are not enforced meanwhile'),
+      )
+    : undefined;
+  return { config, database, llm, curriculum, tutor, dotnet, redis };
+}
+
+/** Stops background work and closes connections, after the HTTP server stopped taking requests. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.dotnet?.dispatcher.stop();
+  await deps.redis?.quit().catch(() => deps.redis?.disconnect());
+  await deps.database.close();
 }
 
 function createLlm(config: Config, log: Logger): LlmProvider {

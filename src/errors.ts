@@ -19,8 +19,10 @@ export const errorStatus = {
   unsupported_media_type: 415,
   validation_failed: 422,
   idempotency_key_reused: 422,
+  rate_limited: 429,
   internal_error: 500,
   dependency_unavailable: 503,
+  overloaded: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CatalogError } from './curriculum/catalog-file.js';
-import { createDeps } from './deps.js';
+import { closeDeps, createDeps } from './deps.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
 
@@ -13,10 +13,7 @@ async function main(): Promise<void> {
   }
   const deps = await createDeps(config, log);
   const app = await buildApp(deps, log);
-  app.addHook('onClose', async () => {
-    await deps.dotnet?.dispatcher.stop();
-    await deps.database.close();
-  });
+  app.addHook('onClose', () => closeDeps(deps));
 
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

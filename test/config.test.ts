@@ -30,7 +30,10 @@ describe('parseConfig', () => {
       maxMessageLength: 5000,
       completionMarker: '{TOPIC_COMPLETED}',
       turnLeaseMs: 30_000,
+      maxConcurrentTurns: 1000,
     });
+    expect(config.rateLimit).toEqual({ perUser: 60, perIp: 300 });
+    expect(config.redisUrl).toBeUndefined();
   });
 
   it("accepts the seed's postgresql+asyncpg:// URL as a plain PostgreSQL URL", () => {

@@ -13,35 +13,51 @@ export type Principal = { kind: 'service' } | { kind: 'user'; userId: number } |
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** Set when the credentials were refused: the request is answered 401 once rate limiting has counted it. */
+    authFailure: AppError | null;
   }
 }
 
 const unauthorized = () => new AppError('unauthorized', 'Missing or invalid credentials.');
 
-/** Authenticates every `/api/*` request but the liveness check, before its body is even read. */
+/**
+ * Authenticates every `/api/*` request but the liveness check. The caller is identified first (so that rate
+ * limits can count refused callers too), and refused with 401 before the body is read.
+ */
 export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
   const verify = tokenVerifier(config.jwt);
   const keyDigest = config.serviceApiKey ? digest(config.serviceApiKey) : undefined;
   app.decorateRequest('principal', null as never);
+  app.decorateRequest('authFailure', null);
+  app.addHook('preParsing', async (request) => {
+    if (request.authFailure) throw request.authFailure;
+  });
   app.addHook('onRequest', async (request) => {
     request.principal = { kind: 'open' };
-    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return;
-    if (!keyDigest && !verify) return;
+    request.authFailure = null;
+    try {
+      request.principal = await identify(request);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      request.authFailure = error;
+    }
+  });
+
+  async function identify(request: FastifyRequest): Promise<Principal> {
+    const open: Principal = { kind: 'open' };
+    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return open;
+    if (!keyDigest && !verify) return open;
 
     const token = bearerToken(request);
     if (token !== undefined) {
       // A token that does not verify is refused even alongside a valid key: the caller meant the token.
       if (!verify) throw unauthorized();
-      request.principal = { kind: 'user', userId: await verify(token) };
-      return;
+      return { kind: 'user', userId: await verify(token) };
     }
     const key = request.headers['x-api-key'];
-    if (keyDigest && typeof key === 'string' && timingSafeEqual(digest(key), keyDigest)) {
-      request.principal = { kind: 'service' };
-      return;
-    }
+    if (keyDigest && typeof key === 'string' && timingSafeEqual(digest(key), keyDigest)) return { kind: 'service' };
     throw unauthorized();
-  });
+  }
 }
 
 /** The user a request is limited to, or undefined when it may act for any user. */

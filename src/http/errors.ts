@@ -21,8 +21,10 @@ const titles: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   validation_failed: 'Invalid request',
   idempotency_key_reused: 'Idempotency key reused for another request',
+  rate_limited: 'Too many requests',
   internal_error: 'Internal server error',
   dependency_unavailable: 'Service temporarily unavailable',
+  overloaded: 'Too many turns in progress',
 };
 
 export const problemSchema = z

@@ -3,11 +3,13 @@ import { AppError } from '../errors.js';
 import type { LlmProvider, TutorRequest } from '../llm/llm.js';
 import type { PassRule } from './completion.js';
 import { collectReply, type CollectedReply } from './reply.js';
+import type { TurnSlots } from './turn-slots.js';
 import type { TutorDeps } from './tutor.js';
 
 /** What a turn works with: the dependencies, the pass rule, and `ask`, the guarded call to the tutor model. */
 export type TutorContext = TutorDeps & {
   rule: PassRule;
+  slots: TurnSlots;
   ask: (request: TutorRequest, onText?: (text: string) => void) => Promise<CollectedReply>;
 };
 

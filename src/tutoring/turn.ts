@@ -52,12 +52,20 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
   const { db, config, log } = context;
   const found = await findOwnedSession(db, sessionId, ownerId);
   if (found.session.status !== 'active') throw notActive(found.session);
+  const giveBackSlot = context.slots.take();
   const lease = randomUUID();
-  if (!(await acquireTurnLease(db, sessionId, lease, config.turnLeaseMs))) {
+  const acquired = await acquireTurnLease(db, sessionId, lease, config.turnLeaseMs).catch((error: unknown) => {
+    giveBackSlot();
+    throw error;
+  });
+  if (!acquired) {
+    giveBackSlot();
     throw new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
   }
-  const release = () =>
-    releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
+  const release = async () => {
+    giveBackSlot();
+    await releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
+  };
   try {
     const inputs = await readTurnInputs(context, found);
     return { run: (onText) => runTurn(context, inputs, message, onText).finally(release) };

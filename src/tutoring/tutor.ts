@@ -16,6 +16,7 @@ import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
 import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
 import { findOwnedSession, prepareTurn } from './turn.js';
+import { createTurnSlots } from './turn-slots.js';
 
 export interface TutorDeps {
   db: Db;
@@ -49,7 +50,8 @@ export function createTutor(deps: TutorDeps) {
   const rule: PassRule = { passCorrect: config.passCorrect, questionCount: config.questionCount };
 
   const ask = createAsk(deps);
-  const context: TutorContext = { ...deps, rule, ask };
+  const slots = createTurnSlots(config.maxConcurrentTurns);
+  const context: TutorContext = { ...deps, rule, ask, slots };
 
   return {
     async startSession(input: { userId: number; courseId: number; topicId: number }): Promise<StartedSession> {
@@ -63,6 +65,7 @@ export function createTutor(deps: TutorDeps) {
       if (prompt.warning) log.warn({ topicId: topic.id }, prompt.warning);
 
       const graded = config.completionPolicy === 'graded';
+      const giveBackSlot = slots.take();
       const reply = await ask({
         system: prompt.text,
         history: [],
@@ -75,7 +78,7 @@ export function createTutor(deps: TutorDeps) {
           progress: assessProgress([], rule),
           suggestedQuestion: graded ? bankQuestionFacts(nextBankQuestion(topic.questions, [])) : undefined,
         },
-      });
+      }).finally(giveBackSlot);
 
       return db.transaction(async (tx) => {
         const session = await insertSession(tx, input, contextSnapshot(topic, learner));

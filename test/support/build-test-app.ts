@@ -25,7 +25,14 @@ export interface TestApp {
  * added to every `app.inject` call, for apps that require credentials.
  */
 export async function buildTestApp(env: Record<string, string> = {}, options: { headers?: Record<string, string> } = {}): Promise<TestApp> {
-  const config = parseConfig({ CURRICULUM_DIR: repoCurriculumDir, LOG_LEVEL: 'debug', ...env });
+  // Rate limits are off unless a test turns them on: a test file may send more requests a minute than a learner.
+  const config = parseConfig({
+    CURRICULUM_DIR: repoCurriculumDir,
+    LOG_LEVEL: 'debug',
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+    ...env,
+  });
   const testDatabase = await createTestDatabase();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -49,6 +56,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
     logs,
     async close() {
       await app.close();
+      await deps.redis?.quit();
       await testDatabase.drop();
     },
   };
