@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -45,6 +46,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
   const deps = assembleDeps(config, testDatabase.database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();
+  await redisReady(deps);
   if (options.headers) {
     const inject = app.inject.bind(app);
     app.inject = ((request: InjectOptions) => inject({ ...request, headers: { ...options.headers, ...request.headers } })) as typeof app.inject;
@@ -70,13 +72,21 @@ export async function buildSecondInstance(first: TestApp): Promise<{ app: Fastif
   const url = first.testDatabase.url;
   const database = url ? await openDatabase({ kind: 'postgres', url, poolSize: 5 }, { onPoolError: () => {} }) : first.testDatabase.database;
   const logger = pino({ level: 'silent' });
-  const app = await buildApp(assembleDeps(first.deps.config, database, logger), logger);
+  const deps = assembleDeps(first.deps.config, database, logger);
+  const app = await buildApp(deps, logger);
   await app.ready();
+  await redisReady(deps);
   return {
     app,
     async close() {
       await app.close();
+      await deps.redis?.quit();
       if (url) await database.close();
     },
   };
+}
+
+/** The service lets requests through while Redis connects; a test of shared limits waits for the connection. */
+async function redisReady(deps: Deps): Promise<void> {
+  if (deps.redis && deps.redis.status !== 'ready') await once(deps.redis, 'ready');
 }
