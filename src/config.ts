@@ -22,6 +22,10 @@ export interface Config {
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
   idempotencyTtlMs: number;
+  /** Longest wait for requests in flight at shutdown. */
+  shutdownTimeoutMs: number;
+  /** Active sessions with no message for this long become abandoned. */
+  sessionIdleTimeoutMs: number;
   /** Requests a minute per learner (token users) and per IP address (other callers); 0 turns a limit off. */
   rateLimit: { perUser: number; perIp: number };
   /** Shared store for rate limits across instances; unset: each instance counts in memory. */
@@ -152,6 +156,8 @@ const variablesSchema = z.object({
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  SHUTDOWN_TIMEOUT: seconds.default(30),
+  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -300,6 +306,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxConcurrentTurns: e.LLM_MAX_CONCURRENCY,
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
+    sessionIdleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     rateLimit: { perUser: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE },
     redisUrl: e.REDIS_URL,
     auth: {

@@ -13,6 +13,7 @@ import { createGeminiTutor } from './llm/gemini.js';
 import { createOfflineTutor } from './llm/offline.js';
 import { createOpenAiCompatibleTutor } from './llm/openai-compatible.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outbox/dispatcher.js';
+import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
 export interface Deps {
@@ -25,6 +26,7 @@ export interface Deps {
   dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
   /** With REDIS_URL: the connection the rate limits share. */
   redis?: Redis;
+  idleSweep: IdleSweep;
 }
 
 /** Opens the database, wires every adapter once from config, and migrates. */
@@ -71,11 +73,13 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
         log.warn({ err: error.message }, 'Redis unavailable: rate limits are not enforced meanwhile'),
       )
     : undefined;
-  return { config, database, llm, curriculum, tutor, dotnet, redis };
+  const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
+  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
 export async function closeDeps(deps: Deps): Promise<void> {
+  deps.idleSweep.stop();
   await deps.dotnet?.dispatcher.stop();
   await deps.redis?.quit().catch(() => deps.redis?.disconnect());
   await deps.database.close();

@@ -21,6 +21,13 @@ async function main(): Promise<void> {
       if (closing) return;
       closing = true;
       log.info({ signal }, 'shutting down: finishing requests in flight');
+      setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out: exiting with requests still in flight');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      // Keep-alive connections that finish their last request while we wait would otherwise stay open (and keep
+      // close() waiting) until their keep-alive timeout: close each as soon as it is idle.
+      setInterval(() => app.server.closeIdleConnections(), 100).unref();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   deps.dotnet?.dispatcher.start();
+  deps.idleSweep.start();
   log.info(
     { version, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
     'AI Training Service ready',

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoCurriculumDir } from './support/build-test-app.js';
+import { startGeminiDouble } from './support/gemini-double.js';
+import { scriptedTutor } from './support/scripted-gemini.js';
 import { runUntilExit, startServer } from './support/server-process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -87,6 +89,23 @@ describe('the server process', () => {
       expect(turn.body.topic_completed).toBe(true);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('on SIGTERM, lets a slow turn in flight finish and save before exiting', async () => {
+    const gemini = await startGeminiDouble(scriptedTutor);
+    const server = await startServer({ DATA_DIR: tempDir(), GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url, SHUTDOWN_TIMEOUT: '10' });
+    try {
+      const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
+      gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 700 }));
+      const turn = post(`${server.url}/api/sessions/${started.body.id}/message`, { message: 'string' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const exited = server.stop();
+      expect((await turn).status).toBe(200);
+      expect(await exited).toBe(0);
+      expect(server.output()).toContain('shutting down: finishing requests in flight');
+    } finally {
+      await gemini.close();
     }
   });
 

@@ -1,6 +1,6 @@
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { chatSessions, sessionContexts } from './schema.js';
+import { chatMessages, chatSessions, sessionContexts } from './schema.js';
 
 export type SessionRow = typeof chatSessions.$inferSelect;
 export type ContextRow = typeof sessionContexts.$inferSelect;
@@ -62,4 +62,41 @@ export async function releaseTurnLease(db: Db, sessionId: number, token: string)
     .update(chatSessions)
     .set({ turnLeaseUntil: null, turnLeaseToken: null })
     .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.turnLeaseToken, token)));
+}
+
+/** Marks an active session abandoned; undefined when it was not active. */
+export async function abandonSession(db: Db, sessionId: number): Promise<SessionRow | undefined> {
+  const [row] = await db
+    .update(chatSessions)
+    .set({ status: 'abandoned' })
+    .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.status, 'active')))
+    .returning();
+  return row;
+}
+
+/** Abandons active sessions without a message for `idleMs` and no turn in progress; returns their ids. */
+export async function abandonIdleSessions(db: Db, idleMs: number): Promise<number[]> {
+  const lastActivity = sql`coalesce((select max(${chatMessages.createdAt}) from ${chatMessages} where ${chatMessages.sessionId} = ${chatSessions.id}), ${chatSessions.startedAt})`;
+  const rows = await db
+    .update(chatSessions)
+    .set({ status: 'abandoned' })
+    .where(
+      and(
+        eq(chatSessions.status, 'active'),
+        or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
+        lt(lastActivity, sql`now() - ${idleMs} * interval '1 millisecond'`),
+      ),
+    )
+    .returning({ id: chatSessions.id });
+  return rows.map((row) => row.id);
+}
+
+/** A user's sessions, newest first, `limit` at a time; `before` is the last id of the previous page. */
+export function userSessions(db: Db, userId: number, limit: number, before?: number): Promise<SessionRow[]> {
+  return db
+    .select()
+    .from(chatSessions)
+    .where(and(eq(chatSessions.userId, userId), before === undefined ? undefined : lt(chatSessions.id, before)))
+    .orderBy(desc(chatSessions.id))
+    .limit(limit);
 }

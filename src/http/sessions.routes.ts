@@ -192,6 +192,53 @@ export const sessionRoutes =
       },
     );
 
+    routes.post(
+      '/api/sessions/:id/abandon',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'End an active session early',
+          params: sessionIdParams,
+          response: { 200: sessionSchema, ...problemResponses('unauthorized', 'session_not_found', 'session_not_active') },
+        },
+      },
+      async (request) => presentSession(await tutor.abandonSession(request.params.id, ownerOf(request))),
+    );
+
+    routes.get(
+      '/api/sessions',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: "A learner's sessions, newest first",
+          description:
+            'Pages of `limit` sessions; pass `next_before` from a page as `before` for the next one. A learner with a token ' +
+            'sees only their own sessions (user_id may be omitted); other callers must give user_id.',
+          querystring: z.strictObject({
+            user_id: z.coerce.number().pipe(id).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(20),
+            before: z.coerce.number().pipe(id).optional(),
+          }),
+          response: {
+            200: z.object({ sessions: z.array(sessionSchema), next_before: id.nullable() }).meta({ id: 'SessionList' }),
+            ...problemResponses('unauthorized', 'forbidden'),
+          },
+        },
+      },
+      async (request) => {
+        const owner = ownerOf(request);
+        const userId = request.query.user_id ?? owner;
+        if (userId === undefined) throw new AppError('validation_failed', 'Invalid querystring: user_id is required.');
+        if (owner !== undefined && owner !== userId) throw new AppError('forbidden', "A learner can only list their own sessions.");
+        const { limit, before } = request.query;
+        const sessions = await tutor.listSessions(userId, limit, before);
+        return {
+          sessions: sessions.map(presentSession),
+          next_before: sessions.length === limit ? sessions.at(-1)!.id : null,
+        };
+      },
+    );
+
     routes.get(
       '/api/sessions/:id',
       {

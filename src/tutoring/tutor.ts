@@ -4,7 +4,7 @@ import type { Curriculum } from '../curriculum/curriculum.js';
 import type { Db } from '../db/client.js';
 import { insertAssessment, sessionAssessments } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessageRow } from '../db/messages.js';
-import { insertSession, type ContextRow, type SessionRow } from '../db/sessions.js';
+import { abandonSession, insertSession, userSessions, type ContextRow, type SessionRow } from '../db/sessions.js';
 import { syncState, type OutboxRow } from '../db/outbox.js';
 import { sessionUsage } from '../db/usage.js';
 import { AppError } from '../errors.js';
@@ -98,6 +98,18 @@ export function createTutor(deps: TutorDeps) {
      * With `ownerId`, another user's session is answered as not found: its existence is not revealed.
      */
     prepareTurn: (sessionId: number, message: string, ownerId?: number) => prepareTurn(context, sessionId, message, ownerId),
+
+    /** Ends an active session early; 409 when it is already completed or abandoned. */
+    async abandonSession(sessionId: number, ownerId?: number): Promise<SessionRow> {
+      const found = await findOwnedSession(db, sessionId, ownerId);
+      const abandoned = await abandonSession(db, sessionId);
+      if (!abandoned) {
+        throw new AppError('session_not_active', `Session ${sessionId} is ${found.session.status}; only an active session can be abandoned.`);
+      }
+      return abandoned;
+    },
+
+    listSessions: (userId: number, limit: number, before?: number) => userSessions(db, userId, limit, before),
 
     async getSession(sessionId: number, ownerId?: number): Promise<SessionDetails> {
       const found = await findOwnedSession(db, sessionId, ownerId);
