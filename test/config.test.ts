@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, environmentVariables, parseConfig } from '../src/config.js';
+import { ConfigError, parseConfig } from '../src/config.js';
+import { environmentVariables } from '../src/environment.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

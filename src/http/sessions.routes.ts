@@ -1,120 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { MessageRow } from '../db/messages.js';
-import type { SessionRow } from '../db/sessions.js';
-import type { SessionProgress } from '../tutoring/session-state.js';
-import type { TurnResult } from '../tutoring/turn.js';
 import type { Tutor } from '../tutoring/tutor.js';
 import { AppError } from '../errors.js';
 import { ownerOf } from './auth.js';
 import type { Db } from '../db/client.js';
 import { problemResponses } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { presentMessage, presentProgress, presentSession, presentTurn } from './session-presenters.js';
+import {
+  detailsSchema,
+  id,
+  messageBodySchema,
+  sessionIdParams,
+  sessionSchema,
+  startBody,
+  startedSchema,
+  turnSchema,
+} from './session-schemas.js';
 import { streamTurn } from './event-stream.js';
-
-// PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
-const id = z.number().int().positive().max(2147483647);
-const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
-
-const sessionIdParams = z.strictObject({ id: z.coerce.number().pipe(id).describe('Session id') });
-
-const startBody = z
-  .strictObject({
-    user_id: id.describe('Learner id, as the training platform knows it'),
-    topic_id: id.describe('Topic to learn'),
-    course_id: id.describe('Course the topic belongs to'),
-  })
-  .meta({ id: 'StartSessionRequest' });
-
-const sessionSchema = z
-  .object({
-    id,
-    user_id: id,
-    topic_id: id,
-    course_id: id,
-    status: z.enum(['active', 'completed', 'abandoned']),
-    started_at: timestamp,
-    completed_at: timestamp.nullable(),
-  })
-  .meta({ id: 'Session' });
-
-const startedSchema = sessionSchema
-  .extend({ initial_message: z.string().describe("The tutor's opening message") })
-  .meta({ id: 'StartedSession' });
-
-export function messageBodySchema(maxLength: number) {
-  return z
-    .strictObject({
-      message: z
-        .string()
-        .refine((text) => text.trim().length > 0, 'must not be empty or only whitespace')
-        .refine((text) => [...text].length <= maxLength, `must be at most ${maxLength} characters`)
-        // NUL cannot be stored in PostgreSQL text, and other control characters have no place in a chat message.
-        // eslint-disable-next-line no-control-regex -- matching control characters is the point
-        .refine((text) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text), 'must not contain control characters')
-        .describe(`The learner's message, 1 to ${maxLength} characters`),
-    })
-    .meta({ id: 'SendMessageRequest' });
-}
-
-const progressSchema = z
-  .object({
-    questions_asked: z.number().int(),
-    graded_answers: z.number().int(),
-    correct_answers: z.number().int(),
-    recent_graded: z.number().int().describe('Graded answers the pass rule looks at: the last question_count'),
-    recent_correct: z.number().int().describe('Correct answers among them'),
-    pass_correct: z.number().int(),
-    question_count: z.number().int(),
-    passed: z.boolean(),
-  })
-  .meta({ id: 'Progress', description: 'The topic is passed at pass_correct correct of the last question_count graded answers' });
-
-const usageSchema = z
-  .object({
-    prompt_tokens: z.number().int(),
-    output_tokens: z.number().int(),
-    cached_tokens: z.number().int().describe('Prompt tokens served from the provider cache, included in prompt_tokens'),
-    total_tokens: z.number().int(),
-  })
-  .meta({ id: 'Usage', description: 'LLM tokens of the session: tutor replies and grading calls' });
-
-const turnSchema = z
-  .object({
-    session_id: id,
-    ai_message: z.string(),
-    topic_completed: z.boolean().describe('True when this answer completed the topic; the session is then completed'),
-    timestamp,
-    message_id: id.describe("The tutor's message"),
-    user_message_id: id.describe("The learner's message"),
-    progress: progressSchema,
-  })
-  .meta({ id: 'MessageResponse' });
-
-const messageSchema = z
-  .object({ id, role: z.enum(['user', 'assistant']), content: z.string(), timestamp })
-  .meta({ id: 'Message' });
-
-const detailsSchema = sessionSchema
-  .extend({
-    context: z.object({
-      user_level: z.string(),
-      course_title: z.string(),
-      topic_title: z.string(),
-      learning_objectives: z.string(),
-      completed_topics: z.array(z.string()),
-      struggles: z.array(z.string()),
-    }),
-    messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
-    progress: progressSchema,
-    usage: usageSchema,
-    progress_sync: z
-      .enum(['pending', 'delivered', 'dead'])
-      .nullable()
-      .describe('Delivery of the completion to the .NET backend; null without a backend or before completion'),
-  })
-  .meta({ id: 'SessionDetails' });
 
 export const sessionRoutes =
   (tutor: Tutor, db: Db, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
@@ -274,49 +178,3 @@ export const sessionRoutes =
       },
     );
   };
-
-function presentSession(session: SessionRow) {
-  return {
-    id: session.id,
-    user_id: session.userId,
-    topic_id: session.topicId,
-    course_id: session.courseId,
-    status: session.status,
-    started_at: session.startedAt.toISOString(),
-    completed_at: session.completedAt?.toISOString() ?? null,
-  };
-}
-
-function presentTurn(turn: TurnResult) {
-  return {
-    session_id: turn.sessionId,
-    ai_message: turn.reply.content,
-    topic_completed: turn.topicCompleted,
-    timestamp: turn.reply.createdAt.toISOString(),
-    message_id: turn.reply.id,
-    user_message_id: turn.learnerMessage.id,
-    progress: presentProgress(turn.progress),
-  };
-}
-
-function presentProgress(progress: SessionProgress) {
-  return {
-    questions_asked: progress.asked,
-    graded_answers: progress.graded,
-    correct_answers: progress.correct,
-    recent_graded: progress.recentGraded,
-    recent_correct: progress.recentCorrect,
-    pass_correct: progress.rule.passCorrect,
-    question_count: progress.rule.questionCount,
-    passed: progress.passed,
-  };
-}
-
-function presentMessage(message: MessageRow) {
-  return {
-    id: message.id,
-    role: message.role === 'user' ? ('user' as const) : ('assistant' as const),
-    content: message.content,
-    timestamp: message.createdAt.toISOString(),
-  };
-}

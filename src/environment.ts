@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import type { LlmProviderName } from './config.js';
+
+// The environment variables, as config.ts reads them: each validated, with its default, and checked together.
+
+export type Environment = z.infer<typeof variablesSchema>;
+
+const flag = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const positiveInt = z.coerce.number().int().positive();
+const seconds = z.coerce.number().positive();
+
+// One entry per environment variable; names and defaults follow the seed README's configuration table.
+export const variablesSchema = z.object({
+  ENVIRONMENT: z.enum(['development', 'production', 'test']).default('development'),
+  DEBUG: flag.default(false),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((url) => (url ? url.replace(/^postgres(ql)?\+asyncpg:/, 'postgresql:') : undefined))
+    .refine((url) => url === undefined || /^postgres(ql)?:\/\//.test(url), {
+      message: 'must be a postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
+    }),
+  DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MIGRATE_ON_START: flag.default(true),
+  LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  GRADER_MODEL: z.string().trim().min(1).optional(),
+  COMPLETION_POLICY: z.enum(['graded', 'marker']).default('graded'),
+  GEMINI_API_KEY: z.string().trim().optional(),
+  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
+  GEMINI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  GEMINI_MAX_OUTPUT_TOKENS: positiveInt.default(2048),
+  GEMINI_TIMEOUT: seconds.default(60),
+  GEMINI_SAFETY_THRESHOLD: z
+    .enum(['BLOCK_LOW_AND_ABOVE', 'BLOCK_MEDIUM_AND_ABOVE', 'BLOCK_ONLY_HIGH', 'BLOCK_NONE', 'OFF'])
+    .default('BLOCK_MEDIUM_AND_ABOVE'),
+  GEMINI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://generativelanguage.googleapis.com'),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: z.string().trim().optional(),
+  OPENAI_MODEL: z.string().trim().min(1).optional(),
+  OPENAI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  OPENAI_MAX_OUTPUT_TOKENS: positiveInt.default(2048),
+  OPENAI_TIMEOUT: seconds.default(60),
+  DOTNET_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DOTNET_API_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^(\/[\w.~-]+)*\/?$/, 'must be a path such as /api or /api/v1')
+    .default('/api'),
+  SERVICE_API_KEY: z.string().trim().min(1).optional(),
+  DOTNET_CIRCUIT_BREAKER_FAILURES: positiveInt.default(5),
+  DOTNET_CIRCUIT_BREAKER_RESET: seconds.default(30),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  AUTH_USER_ID_CLAIM: z.string().trim().min(1).default('sub'),
+  ALLOW_UNAUTHENTICATED: flag.default(false),
+  CORS_ORIGINS: z.string().trim().optional(),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  SHUTDOWN_TIMEOUT: seconds.default(30),
+  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LLM_MAX_CONCURRENCY: positiveInt.default(1000),
+  OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
+  OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),
+  OUTBOX_MAX_AGE_HOURS: z.coerce.number().positive().default(72),
+  DOTNET_API_TIMEOUT: seconds.default(30),
+  DOTNET_API_RETRY_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(5),
+  DOTNET_API_RETRY_BASE_DELAY: z.coerce.number().min(0).default(1),
+  DOTNET_API_RETRY_MAX_DELAY: z.coerce.number().min(0).default(60),
+  DOTNET_API_RETRY_EXPONENTIAL_BASE: z.coerce.number().min(1).default(2),
+  CURRICULUM_DIR: z.string().min(1).default('./curriculum'),
+  MAX_CONVERSATION_HISTORY: positiveInt.default(50),
+  MAX_MESSAGE_LENGTH: positiveInt.max(100_000).default(5000),
+  COMPLETION_MARKER: z.string().trim().min(1).default('{TOPIC_COMPLETED}'),
+  PASS_CORRECT: positiveInt.default(2),
+  QUESTION_COUNT: positiveInt.default(3),
+});
+
+/** Every variable the service reads; .env.example documents each one. */
+export const environmentVariables = Object.keys(variablesSchema.shape);
+
+// The variables the checks below read: they run as long as these parsed, whatever else is wrong.
+const crossChecked = new Set<PropertyKey>([
+  'PASS_CORRECT',
+  'QUESTION_COUNT',
+  'LLM_PROVIDER',
+  'GEMINI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_MODEL',
+  'COMPLETION_POLICY',
+  'ENVIRONMENT',
+  'SERVICE_API_KEY',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'ALLOW_UNAUTHENTICATED',
+  'CORS_ORIGINS',
+]);
+
+export function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY?: string }): LlmProviderName {
+  return env.LLM_PROVIDER ?? (env.GEMINI_API_KEY ? 'gemini' : 'offline');
+}
+
+// Checks across variables run even when other variables are invalid, so that one start-up lists every problem.
+export const environmentSchema = variablesSchema.superRefine(
+  (env, ctx) => {
+    if (env.PASS_CORRECT > env.QUESTION_COUNT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PASS_CORRECT'],
+        message: `must not exceed QUESTION_COUNT (${env.QUESTION_COUNT})`,
+      });
+    }
+    const provider = providerOf(env);
+    const require = (name: keyof typeof env, why: string) => {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
+    };
+    if (provider === 'gemini') require('GEMINI_API_KEY', 'with LLM_PROVIDER=gemini');
+    if (provider === 'openai') {
+      require('OPENAI_BASE_URL', 'with LLM_PROVIDER=openai');
+      require('OPENAI_MODEL', 'with LLM_PROVIDER=openai');
+    }
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
+    }
+    const authenticated = env.SERVICE_API_KEY || env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL;
+    if (env.ENVIRONMENT === 'production' && !authenticated && !env.ALLOW_UNAUTHENTICATED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENVIRONMENT'],
+        message:
+          'production needs authentication: set SERVICE_API_KEY and/or AUTH_JWT_SECRET or AUTH_JWKS_URL (or ALLOW_UNAUTHENTICATED=true to run open)',
+      });
+    }
+    if (env.CORS_ORIGINS !== undefined && corsOrigins(env.CORS_ORIGINS) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'must be a comma-separated list or a JSON array of origins, or *' });
+    }
+    if (provider === 'offline' && env.COMPLETION_POLICY === 'marker') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COMPLETION_POLICY'],
+        message: 'marker needs an LLM provider: the offline tutor grades answers from its question bank',
+      });
+    }
+  },
+  { when: (payload) => !payload.issues.some((issue) => crossChecked.has(issue.path?.[0] ?? '')) },
+);
+
+/** The seed's list form (a JSON array) or a comma-separated list; `*` allows any origin. */
+export function corsOrigins(value: string): string[] | true | undefined {
+  if (value === '*') return true;
+  if (value.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(value);
+      return Array.isArray(list) && list.every((origin) => typeof origin === 'string') ? (list as string[]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}

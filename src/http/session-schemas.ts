@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+// PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
+export const id = z.number().int().positive().max(2147483647);
+export const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
+
+export const sessionIdParams = z.strictObject({ id: z.coerce.number().pipe(id).describe('Session id') });
+
+export const startBody = z
+  .strictObject({
+    user_id: id.describe('Learner id, as the training platform knows it'),
+    topic_id: id.describe('Topic to learn'),
+    course_id: id.describe('Course the topic belongs to'),
+  })
+  .meta({ id: 'StartSessionRequest' });
+
+export const sessionSchema = z
+  .object({
+    id,
+    user_id: id,
+    topic_id: id,
+    course_id: id,
+    status: z.enum(['active', 'completed', 'abandoned']),
+    started_at: timestamp,
+    completed_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Session' });
+
+export const startedSchema = sessionSchema
+  .extend({ initial_message: z.string().describe("The tutor's opening message") })
+  .meta({ id: 'StartedSession' });
+
+export function messageBodySchema(maxLength: number) {
+  return z
+    .strictObject({
+      message: z
+        .string()
+        .refine((text) => text.trim().length > 0, 'must not be empty or only whitespace')
+        .refine((text) => [...text].length <= maxLength, `must be at most ${maxLength} characters`)
+        // NUL cannot be stored in PostgreSQL text, and other control characters have no place in a chat message.
+        // eslint-disable-next-line no-control-regex -- matching control characters is the point
+        .refine((text) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text), 'must not contain control characters')
+        .describe(`The learner's message, 1 to ${maxLength} characters`),
+    })
+    .meta({ id: 'SendMessageRequest' });
+}
+
+export const progressSchema = z
+  .object({
+    questions_asked: z.number().int(),
+    graded_answers: z.number().int(),
+    correct_answers: z.number().int(),
+    recent_graded: z.number().int().describe('Graded answers the pass rule looks at: the last question_count'),
+    recent_correct: z.number().int().describe('Correct answers among them'),
+    pass_correct: z.number().int(),
+    question_count: z.number().int(),
+    passed: z.boolean(),
+  })
+  .meta({ id: 'Progress', description: 'The topic is passed at pass_correct correct of the last question_count graded answers' });
+
+export const usageSchema = z
+  .object({
+    prompt_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cached_tokens: z.number().int().describe('Prompt tokens served from the provider cache, included in prompt_tokens'),
+    total_tokens: z.number().int(),
+  })
+  .meta({ id: 'Usage', description: 'LLM tokens of the session: tutor replies and grading calls' });
+
+export const turnSchema = z
+  .object({
+    session_id: id,
+    ai_message: z.string(),
+    topic_completed: z.boolean().describe('True when this answer completed the topic; the session is then completed'),
+    timestamp,
+    message_id: id.describe("The tutor's message"),
+    user_message_id: id.describe("The learner's message"),
+    progress: progressSchema,
+  })
+  .meta({ id: 'MessageResponse' });
+
+export const messageSchema = z
+  .object({ id, role: z.enum(['user', 'assistant']), content: z.string(), timestamp })
+  .meta({ id: 'Message' });
+
+export const detailsSchema = sessionSchema
+  .extend({
+    context: z.object({
+      user_level: z.string(),
+      course_title: z.string(),
+      topic_title: z.string(),
+      learning_objectives: z.string(),
+      completed_topics: z.array(z.string()),
+      struggles: z.array(z.string()),
+    }),
+    messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
+    progress: progressSchema,
+    usage: usageSchema,
+    progress_sync: z
+      .enum(['pending', 'delivered', 'dead'])
+      .nullable()
+      .describe('Delivery of the completion to the .NET backend; null without a backend or before completion'),
+  })
+  .meta({ id: 'SessionDetails' });
