@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Replays the Dockerfile's stages on a clean copy of the committed repository, without a Docker engine, and
+# starts the result as the image would run it. It catches a broken step (a missing file, a failing install or
+# build, a runtime that needs a dev dependency). Keep it in step with the Dockerfile.
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== build context: the committed tree"
+mkdir -p "$work/context"
+git -C "$root" archive HEAD | tar -x -C "$work/context"
+cd "$work/context"
+# Every path the Dockerfile copies from the context must be in it.
+grep -E '^COPY ' Dockerfile | grep -v -- '--from=' | sed -E 's/^COPY +//' | while read -r line; do
+  set -- $line
+  while [ $# -gt 1 ]; do
+    [ -e "$1" ] || { echo "Dockerfile copies $1, which is not in the build context" >&2; exit 1; }
+    shift
+  done
+done
+
+echo "== stage deps: npm ci"
+mkdir -p "$work/deps"
+cp package.json package-lock.json .npmrc "$work/deps/"
+(cd "$work/deps" && npm ci --no-audit --no-fund --no-progress >/dev/null)
+
+echo "== stage build: npm run build"
+cp -r tsconfig.json tsconfig.build.json src "$work/deps/"
+(cd "$work/deps" && npm run build >/dev/null)
+
+echo "== stage runtime: npm ci --omit=dev, dist, drizzle, curriculum"
+mkdir -p "$work/runtime"
+cp package.json package-lock.json .npmrc "$work/runtime/"
+(cd "$work/runtime" && npm ci --omit=dev --no-audit --no-fund --no-progress >/dev/null)
+cp -r "$work/deps/dist" drizzle curriculum "$work/runtime/"
+
+echo "== run: node dist/server.js, then the HEALTHCHECK"
+port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+cd "$work/runtime"
+NODE_ENV=production HOST=127.0.0.1 PORT=$port DATA_DIR="$work/data" node dist/server.js >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 60); do
+  if PORT=$port node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
+    echo "rehearsal passed: the image's server starts and is healthy"
+    exit 0
+  fi
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.5
+done
+echo "the rehearsed image did not become healthy:" >&2
+cat "$work/server.log" >&2
+exit 1
