@@ -32,6 +32,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       llm: { provider: deps.llm.name, model: deps.llm.model },
       curriculum: { source: deps.curriculum.source },
       dotnetCircuit: deps.dotnet?.client.circuit,
+      redis: deps.redis,
     }),
   );
   await app.register(

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CatalogError } from './curriculum/catalog-file.js';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   deps.dotnet?.dispatcher.start();
   deps.idleSweep.start();
   log.info(
-    { version, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
+    { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
     'AI Training Service ready',
   );
 }

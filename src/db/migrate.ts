@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -17,4 +19,15 @@ export async function runMigrations(database: Database): Promise<void> {
       await migratePglite(database.db as unknown as PgliteDatabase<Schema>, { migrationsFolder });
     }
   });
+}
+
+/** How many committed migrations the database has not applied yet (the migrator records each one it applies). */
+export async function pendingMigrations(database: Database): Promise<number> {
+  const committed = readMigrationFiles({ migrationsFolder });
+  // Before the first migration the table does not exist: nothing is applied.
+  const result = (await database.db
+    .execute(sql`select coalesce(max(created_at), 0)::bigint as applied from drizzle.__drizzle_migrations`)
+    .catch(() => ({ rows: [{ applied: 0 }] }))) as { rows: { applied: string | number }[] };
+  const applied = Number(result.rows[0]?.applied ?? 0);
+  return committed.filter((migration) => migration.folderMillis > applied).length;
 }

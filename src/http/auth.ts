@@ -45,7 +45,7 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
 
   async function identify(request: FastifyRequest): Promise<Principal> {
     const open: Principal = { kind: 'open' };
-    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return open;
+    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || isProbe(request)) return open;
     if (!keyDigest && !verify) return open;
 
     const token = bearerToken(request);
@@ -93,4 +93,10 @@ function bearerToken(request: FastifyRequest): string | undefined {
 // Comparing fixed-length digests keeps the comparison constant-time whatever the presented key's length.
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** The liveness and readiness probes are open: orchestrators call them without credentials. */
+export function isProbe(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0];
+  return path === '/api/health' || path === '/api/ready';
 }

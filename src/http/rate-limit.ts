@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { isProbe } from './auth.js';
 
 /**
  * Requests a minute per learner (a token's user) or, for other callers, per IP address; the trusted service
@@ -23,7 +24,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: Config['r
     allowList: (request, key) =>
       request.method === 'OPTIONS' ||
       !request.url.startsWith('/api/') ||
-      request.url.split('?')[0] === '/api/health' ||
+      isProbe(request) ||
       request.principal.kind === 'service' ||
       limitOf(key) === 0,
     errorResponseBuilder: (_request, context) =>

@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CircuitStatus } from '../curriculum/dotnet-client.js';
 import type { Database } from '../db/client.js';
+import { pendingMigrations } from '../db/migrate.js';
 import { backlog } from '../db/outbox.js';
 
 export interface ServiceInfo {
@@ -13,7 +15,16 @@ export interface ServiceInfo {
   curriculum: { source: string };
   /** With a .NET backend: the state of its circuit breaker. */
   dotnetCircuit?: () => CircuitStatus;
+  redis?: Redis;
 }
+
+const check = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const readySchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({ database: check, migrations: check, dotnet: check.optional(), redis: check.optional() }),
+  })
+  .meta({ id: 'Readiness' });
 
 const healthSchema = z
   .object({
@@ -71,6 +82,40 @@ export const serviceRoutes =
         openapi: '/openapi.json',
         health: '/api/health',
       }),
+    );
+
+    routes.get(
+      '/api/ready',
+      {
+        schema: {
+          tags: ['service'],
+          summary: 'Readiness: the database reachable and migrated, and .NET and Redis reachable when configured',
+          response: { 200: readySchema, 503: readySchema },
+        },
+      },
+      async (_request, reply) => {
+        const [database, migrations, redis] = await Promise.all([
+          info.database.db.execute(sql`select 1`).then(
+            () => ({ ok: true }),
+            () => ({ ok: false, detail: 'unreachable' }),
+          ),
+          pendingMigrations(info.database).then(
+            (pending) => (pending === 0 ? { ok: true } : { ok: false, detail: `${pending} migration(s) not applied` }),
+            () => ({ ok: false, detail: 'unknown' }),
+          ),
+          info.redis
+            ? info.redis.ping().then(
+                () => ({ ok: true }),
+                () => ({ ok: false, detail: 'unreachable' }),
+              )
+            : undefined,
+        ]);
+        const circuit = info.dotnetCircuit?.();
+        const dotnet = circuit === undefined ? undefined : circuit === 'open' ? { ok: false, detail: 'circuit open' } : { ok: true };
+        const checks = { database, migrations, ...(dotnet ? { dotnet } : {}), ...(redis ? { redis } : {}) };
+        const ready = Object.values(checks).every((entry) => entry.ok);
+        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      },
     );
 
     routes.get(

@@ -40,8 +40,8 @@ describe('credentials', () => {
     expect(await rowCounts(t.testDatabase.database.db)).toEqual(before);
   });
 
-  it('leaves the liveness check, the service page and the docs open', async () => {
-    for (const url of ['/api/health', '/', '/openapi.json', '/docs/']) {
+  it('leaves the liveness and readiness checks, the service page and the docs open', async () => {
+    for (const url of ['/api/health', '/api/ready', '/', '/openapi.json', '/docs/']) {
       expect((await t.app.inject({ url })).statusCode, url).toBe(200);
     }
   });

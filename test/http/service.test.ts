@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 
@@ -64,5 +65,40 @@ describe('GET /api/health', () => {
     const response = await t.app.inject({ url: '/api/health' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ status: 'unhealthy', database: { status: 'unavailable' } });
+  });
+});
+
+describe('GET /api/ready', () => {
+  it('is ready on a migrated database, and not ready without the database or with migrations pending', async () => {
+    const fresh = await buildTestApp();
+    try {
+      const ready = await fresh.app.inject({ url: '/api/ready' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true } } });
+
+      // The newest migration forgotten, as on a database that an older release migrated.
+      await fresh.testDatabase.database.db.execute(
+        sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+      );
+      const behind = await fresh.app.inject({ url: '/api/ready' });
+      expect(behind.statusCode).toBe(503);
+      expect(behind.json().checks.migrations).toEqual({ ok: false, detail: '1 migration(s) not applied' });
+
+      await fresh.testDatabase.database.close();
+      const down = await fresh.app.inject({ url: '/api/ready' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json().checks.database).toEqual({ ok: false, detail: 'unreachable' });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('checks Redis when it is configured', async () => {
+    const withRedis = await buildTestApp({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    try {
+      expect((await withRedis.app.inject({ url: '/api/ready' })).json().checks.redis).toEqual({ ok: true });
+    } finally {
+      await withRedis.close();
+    }
   });
 });
