@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import { registerAuth } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { registerRequestId, requestIdOf } from './http/request-id.js';
 import { registerErrorHandling } from './http/errors.js';
 import { serviceRoutes } from './http/service.routes.js';
 import { sessionRoutes } from './http/sessions.routes.js';
@@ -14,7 +15,8 @@ import { version } from './version.js';
 /** Builds the HTTP app around ready dependencies, without listening: server.ts listens, tests inject. */
 export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes });
+  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, genReqId: requestIdOf, requestIdLogLabel: 'requestId' });
+  await registerRequestId(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { debug: config.debug });

@@ -5,6 +5,7 @@ import type { Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
 import { createDotnetClient, type DotnetClient } from './curriculum/dotnet-client.js';
 import { createDotnetCurriculum } from './curriculum/dotnet-curriculum.js';
+import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum } from './curriculum/local-catalog.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -53,7 +54,7 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
   let curriculum: Curriculum;
   let dotnet: Deps['dotnet'];
   if (config.curriculum.source === 'dotnet') {
-    const client = createDotnetClient(config.curriculum, log);
+    const client = createDotnetClient(config.curriculum, log, currentRequestId);
     curriculum = createDotnetCurriculum(client, log, Math.ceil(config.curriculum.breaker.halfOpenAfterMs / 1000));
     const dispatcher = createOutboxDispatcher({
       db: database.db,

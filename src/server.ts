@@ -3,12 +3,13 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CatalogError } from './curriculum/catalog-file.js';
 import { closeDeps, createDeps } from './deps.js';
+import { currentRequestId } from './http/request-id.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, currentRequestId);
   if (config.auth.unauthenticatedInProduction) {
     log.warn('ALLOW_UNAUTHENTICATED=true: this production service accepts requests from anyone, for any learner');
   }

@@ -74,7 +74,7 @@ export type DotnetClient = ReturnType<typeof createDotnetClient>;
  * shared by all calls fails fast while the backend is down. Completion notices make one attempt per call:
  * the outbox retries them.
  */
-export function createDotnetClient(config: DotnetConfig, log: Logger) {
+export function createDotnetClient(config: DotnetConfig, log: Logger, requestId: () => string | undefined = () => undefined) {
   const { retry: retryConfig } = config;
   // Timeouts count as failures too: they reach the breaker as the timeout policy's own error.
   const breaker = circuitBreaker(
@@ -115,6 +115,8 @@ export function createDotnetClient(config: DotnetConfig, log: Logger) {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(config.apiKey ? { 'x-api-key': config.apiKey } : {}),
+          // The request being served, so that one learner's turn can be followed into the .NET logs.
+          ...(requestId() ? { 'x-request-id': requestId() } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });

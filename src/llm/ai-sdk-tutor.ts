@@ -74,6 +74,8 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
           : undefined,
         // One step to speak and call ask_question, one to continue after its result, one spare to fix a bad call.
         stopWhen: stepCountIs(3),
+        // Errors arrive as `error` parts below; the SDK's default would print them, request body included.
+        onError: () => {},
       });
       for await (const part of result.fullStream) {
         switch (part.type) {

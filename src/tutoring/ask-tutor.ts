@@ -32,10 +32,21 @@ export async function guardLlm<T>(log: Logger, llm: LlmProvider, call: () => Pro
     return await call();
   } catch (error) {
     if (error instanceof AppError) throw error;
-    log.error({ err: error, provider: llm.name }, 'LLM call failed');
+    log.error({ provider: llm.name, ...describeLlmError(error) }, 'LLM call failed');
     throw new AppError('dependency_unavailable', 'The tutor is unavailable right now; nothing was saved, please try again.', {
       retryAfterSeconds: 5,
     });
   }
 }
 
+
+/**
+ * What to log of an LLM error: the SDK's errors carry the whole request (the prompt, the learner's words),
+ * which stays out of logs; the kind, the status and the provider's message are enough to act on.
+ */
+function describeLlmError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: String(error) };
+  const { statusCode, isRetryable } = error as { statusCode?: number; isRetryable?: boolean };
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return { errorName: error.name, errorMessage: error.message, statusCode, isRetryable, cause };
+}

@@ -7,6 +7,8 @@ import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { assembleDeps, type Deps } from '../../src/deps.js';
+import { currentRequestId } from '../../src/http/request-id.js';
+import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const repoCurriculumDir = fileURLToPath(new URL('../../curriculum', import.meta.url));
@@ -42,7 +44,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
       done();
     },
   });
-  const logger = pino({ level: config.logLevel }, sink);
+  const logger = createLogger(config.logLevel, currentRequestId, sink);
   const deps = assembleDeps(config, testDatabase.database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();

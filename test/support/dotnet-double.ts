@@ -5,6 +5,7 @@ export interface DotnetCall {
   method: string;
   path: string;
   apiKey: string | undefined;
+  requestId: string | undefined;
   // The JSON body of a POST.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
@@ -70,7 +71,7 @@ export async function startDotnetDouble(prefix = '/api'): Promise<DotnetDouble> 
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '').slice(prefix.length);
-    double.calls.push({ method: req.method!, path, apiKey: req.headers['x-api-key'] as string | undefined, body: text ? JSON.parse(text) : undefined, at: Date.now() });
+    double.calls.push({ method: req.method!, path, apiKey: req.headers['x-api-key'] as string | undefined, requestId: req.headers['x-request-id'] as string | undefined, body: text ? JSON.parse(text) : undefined, at: Date.now() });
 
     const topic = /^\/TrainingTopics\/(\d+)$/.exec(path);
     const context = /^\/UserProgress\/(\d+)\/context$/.exec(path);
