@@ -5,6 +5,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { registerAuth } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
+import { registerMetrics } from './http/metrics.routes.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
 import { registerErrorHandling } from './http/errors.js';
@@ -26,6 +27,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   registerAuth(app, config.auth);
   await registerRateLimits(app, config.rateLimit, deps.redis);
 
+  registerMetrics(app, deps.metrics, config.metricsToken);
   await registerDocs(app, { version });
   await app.register(
     serviceRoutes({
@@ -38,7 +40,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
     }),
   );
   await app.register(
-    sessionRoutes(deps.tutor, deps.database.db, {
+    sessionRoutes(deps.tutor, deps.database.db, deps.metrics, {
       maxMessageLength: config.tutoring.maxMessageLength,
       debug: config.debug,
       idempotencyTtlMs: config.idempotencyTtlMs,

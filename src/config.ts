@@ -28,6 +28,8 @@ export interface Config {
   sessionIdleTimeoutMs: number;
   /** Requests a minute per learner (token users) and per IP address (other callers); 0 turns a limit off. */
   rateLimit: { perUser: number; perIp: number };
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** Shared store for rate limits across instances; unset: each instance counts in memory. */
   redisUrl: string | undefined;
   auth: AuthConfig;
@@ -161,6 +163,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sessionIdleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     rateLimit: { perUser: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE },
     redisUrl: e.REDIS_URL,
+    metricsToken: e.METRICS_TOKEN,
     auth: {
       serviceApiKey: e.SERVICE_API_KEY,
       jwt: jwtConfig(e),

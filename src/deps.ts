@@ -9,10 +9,14 @@ import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum } from './curriculum/local-catalog.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { backlog } from './db/outbox.js';
+import { countActiveSessions } from './db/sessions.js';
 import type { LlmProvider } from './llm/llm.js';
 import { createGeminiTutor } from './llm/gemini.js';
+import { instrumentLlm } from './llm/instrumented.js';
 import { createOfflineTutor } from './llm/offline.js';
 import { createOpenAiCompatibleTutor } from './llm/openai-compatible.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from './outbox/dispatcher.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
@@ -28,6 +32,7 @@ export interface Deps {
   /** With REDIS_URL: the connection the rate limits share. */
   redis?: Redis;
   idleSweep: IdleSweep;
+  metrics: Metrics;
 }
 
 /** Opens the database, wires every adapter once from config, and migrates. */
@@ -50,11 +55,15 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
 
 /** Wires the adapters around an open database. Tests call it with a database of their own. */
 export function assembleDeps(config: Config, database: Database, log: Logger): Deps {
-  const llm = createLlm(config, log);
+  const metrics = createMetrics();
+  const llm = instrumentLlm(createLlm(config, log), metrics);
   let curriculum: Curriculum;
   let dotnet: Deps['dotnet'];
   if (config.curriculum.source === 'dotnet') {
-    const client = createDotnetClient(config.curriculum, log, currentRequestId);
+    const client = createDotnetClient(config.curriculum, log, currentRequestId, {
+      attempt: (endpoint, seconds, outcome) => metrics.dotnetDuration.observe({ endpoint, outcome }, seconds),
+      retry: () => metrics.dotnetRetries.inc(),
+    });
     curriculum = createDotnetCurriculum(client, log, Math.ceil(config.curriculum.breaker.halfOpenAfterMs / 1000));
     const dispatcher = createOutboxDispatcher({
       db: database.db,
@@ -65,6 +74,18 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
       log,
     });
     dotnet = { client, dispatcher };
+    const circuitValue = { closed: 0, 'half-open': 1, open: 2 };
+    metrics.gauge('dotnet_circuit_state', '.NET circuit breaker: 0 closed, 1 half-open, 2 open', (gauge) => {
+      gauge.set(circuitValue[client.circuit()]);
+    });
+    metrics.gauge('outbox_notices', 'Completion notices not delivered, by status', async (gauge) => {
+      const queue = await backlog(database.db);
+      gauge.set({ status: 'pending' }, queue.pending);
+      gauge.set({ status: 'dead' }, queue.dead);
+    }, ['status']);
+    metrics.gauge('outbox_oldest_pending_age_seconds', 'Age of the oldest undelivered notice', async (gauge) => {
+      gauge.set((await backlog(database.db)).oldestPendingAgeSeconds ?? 0);
+    });
   } else {
     curriculum = createLocalCurriculum(loadCatalogDir(config.curriculum.dir), database.db);
   }
@@ -75,7 +96,10 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
       )
     : undefined;
   const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
-  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep };
+  metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
+    gauge.set(await countActiveSessions(database.db));
+  });
+  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep, metrics };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */

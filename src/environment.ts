@@ -68,6 +68,7 @@ export const variablesSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  METRICS_TOKEN: z.string().trim().min(1).optional(),
   LLM_MAX_CONCURRENCY: positiveInt.default(1000),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
   OUTBOX_MAX_BACKOFF_SECONDS: z.coerce.number().min(0).default(300),

@@ -74,7 +74,17 @@ export type DotnetClient = ReturnType<typeof createDotnetClient>;
  * shared by all calls fails fast while the backend is down. Completion notices make one attempt per call:
  * the outbox retries them.
  */
-export function createDotnetClient(config: DotnetConfig, log: Logger, requestId: () => string | undefined = () => undefined) {
+export interface DotnetObserver {
+  attempt(endpoint: string, seconds: number, outcome: string): void;
+  retry(): void;
+}
+
+export function createDotnetClient(
+  config: DotnetConfig,
+  log: Logger,
+  requestId: () => string | undefined = () => undefined,
+  observe?: DotnetObserver,
+) {
   const { retry: retryConfig } = config;
   // Timeouts count as failures too: they reach the breaker as the timeout policy's own error.
   const breaker = circuitBreaker(
@@ -97,11 +107,21 @@ export function createDotnetClient(config: DotnetConfig, log: Logger, requestId:
     },
   );
 
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, retries: boolean): Promise<unknown> {
-    const attempt = () =>
-      perAttempt.execute(({ signal }) => send(method, path, body, signal)).catch((error: unknown) => {
-        throw toDotnetError(error);
-      });
+  withRetries.onRetry(() => observe?.retry());
+
+  async function call(endpoint: string, method: 'GET' | 'POST', path: string, body: unknown, retries: boolean): Promise<unknown> {
+    const attempt = async () => {
+      const started = performance.now();
+      try {
+        const result = await perAttempt.execute(({ signal }) => send(method, path, body, signal));
+        observe?.attempt(endpoint, (performance.now() - started) / 1000, 'ok');
+        return result;
+      } catch (error) {
+        const failure = toDotnetError(error);
+        observe?.attempt(endpoint, (performance.now() - started) / 1000, failure.kind);
+        throw failure;
+      }
+    };
     return retries ? withRetries.execute(attempt) : attempt();
   }
 
@@ -147,20 +167,20 @@ export function createDotnetClient(config: DotnetConfig, log: Logger, requestId:
   return {
     async getTopic(topicId: number): Promise<DotnetTopic | undefined> {
       try {
-        return parse(topicSchema, await call('GET', `/TrainingTopics/${topicId}`, undefined, true), 'topic');
+        return parse(topicSchema, await call('topic', 'GET', `/TrainingTopics/${topicId}`, undefined, true), 'topic');
       } catch (error) {
         if (error instanceof DotnetError && error.kind === 'not_found') return undefined;
         throw error;
       }
     },
     async getUserContext(userId: number): Promise<DotnetUserContext> {
-      const context = parse(userContextSchema, await call('GET', `/UserProgress/${userId}/context`, undefined, true), 'user context');
+      const context = parse(userContextSchema, await call('context', 'GET', `/UserProgress/${userId}/context`, undefined, true), 'user context');
       return { userLevel: context.userlevel, completedTopicIds: context.completedtopicids, struggleTopics: context.struggletopics };
     },
     /** One attempt; a 409 means .NET already has this completion, which is what we wanted. */
     async completeTopic(notice: Record<string, unknown>): Promise<void> {
       try {
-        await call('POST', '/UserProgress/complete-topic', notice, false);
+        await call('complete-topic', 'POST', '/UserProgress/complete-topic', notice, false);
       } catch (error) {
         if (error instanceof DotnetError && error.status === 409) return;
         throw error;

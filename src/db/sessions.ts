@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { chatMessages, chatSessions, sessionContexts } from './schema.js';
 
@@ -99,4 +99,9 @@ export function userSessions(db: Db, userId: number, limit: number, before?: num
     .where(and(eq(chatSessions.userId, userId), before === undefined ? undefined : lt(chatSessions.id, before)))
     .orderBy(desc(chatSessions.id))
     .limit(limit);
+}
+
+export async function countActiveSessions(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(chatSessions).where(eq(chatSessions.status, 'active'));
+  return row?.n ?? 0;
 }

@@ -5,6 +5,7 @@ import type { Tutor } from '../tutoring/tutor.js';
 import { AppError } from '../errors.js';
 import { ownerOf } from './auth.js';
 import type { Db } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
 import { problemResponses } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { presentMessage, presentProgress, presentSession, presentTurn } from './session-presenters.js';
@@ -21,7 +22,7 @@ import {
 import { streamTurn } from './event-stream.js';
 
 export const sessionRoutes =
-  (tutor: Tutor, db: Db, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
+  (tutor: Tutor, db: Db, metrics: Metrics, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -90,7 +91,13 @@ export const sessionRoutes =
           await outcome.failed();
           throw error;
         });
-        const answer = (onText?: (text: string) => void) => outcome.guard(() => turn.run(onText).then(presentTurn));
+        const answer = (onText?: (text: string) => void) =>
+          outcome.guard(async () => {
+            const result = await turn.run(onText);
+            metrics.turns.inc();
+            if (result.topicCompleted) metrics.completions.inc();
+            return presentTurn(result);
+          });
         if (!request.headers.accept?.includes('text/event-stream')) return answer();
         return streamTurn(reply, answer, { debug: options.debug });
       },
