@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -55,6 +55,14 @@ export const serviceRoutes =
   (info: ServiceInfo): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
+    const databaseReachable = (log?: FastifyBaseLogger) =>
+      info.database.db.execute(sql`select 1`).then(
+        () => true,
+        (error: unknown) => {
+          log?.warn({ err: error }, 'health check: database unavailable');
+          return false;
+        },
+      );
 
     routes.get(
       '/',
@@ -94,11 +102,8 @@ export const serviceRoutes =
         },
       },
       async (_request, reply) => {
-        const [database, migrations, redis] = await Promise.all([
-          info.database.db.execute(sql`select 1`).then(
-            () => ({ ok: true }),
-            () => ({ ok: false, detail: 'unreachable' }),
-          ),
+        const [databaseOk, migrations, redis] = await Promise.all([
+          databaseReachable(),
           pendingMigrations(info.database).then(
             (pending) => (pending === 0 ? { ok: true } : { ok: false, detail: `${pending} migration(s) not applied` }),
             () => ({ ok: false, detail: 'unknown' }),
@@ -112,6 +117,7 @@ export const serviceRoutes =
         ]);
         const circuit = info.dotnetCircuit?.();
         const dotnet = circuit === undefined ? undefined : circuit === 'open' ? { ok: false, detail: 'circuit open' } : { ok: true };
+        const database = databaseOk ? { ok: true } : { ok: false, detail: 'unreachable' };
         const checks = { database, migrations, ...(dotnet ? { dotnet } : {}), ...(redis ? { redis } : {}) };
         const ready = Object.values(checks).every((entry) => entry.ok);
         return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
@@ -130,13 +136,7 @@ export const serviceRoutes =
       async (request, reply) => {
         // The backend being down does not make this service unhealthy: notices wait in the outbox.
         const outbox = info.dotnetCircuit ? await backlog(info.database.db).catch(() => undefined) : undefined;
-        const databaseOk = await info.database.db.execute(sql`select 1`).then(
-          () => true,
-          (error: unknown) => {
-            request.log.warn({ err: error }, 'health check: database unavailable');
-            return false;
-          },
-        );
+        const databaseOk = await databaseReachable(request.log);
         return reply.code(databaseOk ? 200 : 503).send({
           status: databaseOk ? 'healthy' : 'unhealthy',
           version: info.version,
