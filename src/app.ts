@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import cors from '@fastify/cors';
@@ -16,7 +16,12 @@ import { version } from './version.js';
 /** Builds the HTTP app around ready dependencies, without listening: server.ts listens, tests inject. */
 export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes, genReqId: requestIdOf, requestIdLogLabel: 'requestId' });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+  });
   await registerRequestId(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
