@@ -1,8 +1,8 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
-import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { registerAuth } from './http/auth.js';
 import { registerDocs } from './http/docs.js';
 import { registerMetrics } from './http/metrics.routes.js';
@@ -28,7 +28,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   registerErrorHandling(app, { debug: config.debug });
   // The API serves JSON: a content security policy matters only for the docs pages, which need inline scripts.
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after'] });
+  await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after', 'x-request-id', 'idempotent-replayed'] });
   registerAuth(app, config.auth);
   await registerRateLimits(app, config.rateLimit, deps.redis);
 
