@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Tutor } from '../tutoring/tutor.js';
-import { AppError } from '../errors.js';
-import { ownerOf } from './auth.js';
 import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { Tutor } from '../tutoring/tutor.js';
+import { ownerOf } from './auth.js';
 import { problemResponses } from './errors.js';
+import { streamTurn } from './event-stream.js';
 import { idempotency } from './idempotency.js';
 import { presentMessage, presentProgress, presentSession, presentTurn } from './session-presenters.js';
 import {
@@ -19,7 +20,6 @@ import {
   startedSchema,
   turnSchema,
 } from './session-schemas.js';
-import { streamTurn } from './event-stream.js';
 
 export const sessionRoutes =
   (tutor: Tutor, db: Db, metrics: Metrics, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
