@@ -97,9 +97,9 @@ describe('the server process', () => {
     const server = await startServer({ DATA_DIR: tempDir(), GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url, SHUTDOWN_TIMEOUT: '10' });
     try {
       const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
-      gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 700 }));
+      gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 1500 }));
       const turn = post(`${server.url}/api/sessions/${started.body.id}/message`, { message: 'string' });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       const exited = server.stop();
       expect((await turn).status).toBe(200);
       expect(await exited).toBe(0);

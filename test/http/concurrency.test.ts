@@ -24,7 +24,7 @@ beforeEach(() => {
   gemini.behave(scriptedTutor);
 });
 
-const slowTutor = () => gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 150 }));
+const slowTutor = () => gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 400 }));
 const conversation = async (id: number) =>
   (await t.app.inject({ url: `/api/sessions/${id}` })).json().messages.map((m: { role: string }) => m.role);
 

@@ -10,7 +10,7 @@ const bearer = async (userId: number) => ({
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await buildTestApp({ SESSION_IDLE_TIMEOUT_MINUTES: '0.002' }); // 120 ms
+  t = await buildTestApp({ SESSION_IDLE_TIMEOUT_MINUTES: '0.01' }); // 600 ms
 });
 afterAll(() => t?.close());
 
@@ -36,7 +36,7 @@ describe('POST /api/sessions/{id}/abandon', () => {
 describe('the idle sweep', () => {
   it('abandons sessions idle longer than SESSION_IDLE_TIMEOUT_MINUTES, and only those', async () => {
     const idle = await startSession(t.app);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 800));
     const fresh = await startSession(t.app);
     const abandoned = await t.deps.idleSweep.runOnce();
     expect(abandoned).toContain(idle.id);

@@ -78,7 +78,7 @@ describe('LLM_MAX_CONCURRENCY', () => {
   it('refuses turns beyond the cap with 503 and Retry-After instead of queueing them', async () => {
     const sessions = [];
     for (let i = 0; i < 3; i++) sessions.push((await startSession(t.app)).id);
-    gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 200 }));
+    gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 400 }));
     const responses = await Promise.all(sessions.map((id) => sendMessage(t.app, id, 'string')));
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 200, 503]);
     const refused = responses.find((r) => r.statusCode === 503)!;
