@@ -39,6 +39,8 @@ export interface Deps {
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const database = await openDatabase(config.database, {
     onPoolError: (error) => log.error({ err: error }, 'PostgreSQL pool: idle connection failed'),
+    // Statements carry learner messages: they are logged only at the most verbose level, which nobody runs in production.
+    onQuery: log.isLevelEnabled('trace') ? (sql, params) => log.trace({ sql, params }, 'sql') : undefined,
   });
   try {
     if (config.database.kind === 'pglite') {

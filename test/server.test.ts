@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { repoCurriculumDir } from './support/build-test-app.js';
 import { startGeminiDouble } from './support/gemini-double.js';
 import { scriptedTutor } from './support/scripted-gemini.js';
@@ -43,6 +43,7 @@ describe('the server process', () => {
     const turn = await post(`${first.url}/api/sessions/${started.body.id}/message`, { message: 'Can you explain what variables are?' });
     expect(turn.status).toBe(200);
     expect(turn.body.ai_message).toContain('A variable is like a container');
+    expect(first.output()).not.toContain('"msg":"sql"'); // learner text stays out of the log below trace level
     expect(await first.stop()).toBe(0);
 
     const second = await startServer(env);
@@ -66,11 +67,21 @@ describe('the server process', () => {
     const env: Record<string, string> = testDatabase.url
       ? { DATABASE_URL: testDatabase.url.replace('postgresql://', 'postgresql+asyncpg://') }
       : { DATA_DIR: tempDir() };
-    const server = await startServer(env);
+    const server = await startServer({ ...env, LOG_LEVEL: 'trace' });
     try {
-      const health = await get(`${server.url}/api/health`);
+      const response = await fetch(`${server.url}/api/health`, { headers: { 'x-request-id': 'health-probe-1' } });
+      const health = await response.json();
       expect(health).toMatchObject({ status: 'healthy', database: { kind: testDatabase.url ? 'postgres' : 'pglite', status: 'ok' } });
       expect(server.output()).not.toContain('postgres@');
+      // At trace level, the query log shows each statement of a request, under the request's id.
+      await vi.waitFor(() => {
+        const statements = server
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"sql"'))
+          .map((line) => JSON.parse(line) as { requestId?: string; sql: string; params: unknown[] });
+        expect(statements.find((line) => line.requestId === 'health-probe-1')).toMatchObject({ sql: 'select 1', params: [] });
+      });
     } finally {
       expect(await server.stop()).toBe(0);
     }

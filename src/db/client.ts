@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -21,10 +21,12 @@ export interface Database {
 
 export interface DatabaseEvents {
   onPoolError(error: Error): void;
+  /** Every statement with its parameters, as sent: the query log that `npm run bench` replays. */
+  onQuery?(sql: string, params: unknown[]): void;
 }
 
 export async function openDatabase(config: DatabaseConfig, events: DatabaseEvents): Promise<Database> {
-  return config.kind === 'postgres' ? openPostgres(config, events) : pgliteDatabase(await PGlite.create(config.dataDir));
+  return config.kind === 'postgres' ? openPostgres(config, events) : pgliteDatabase(await PGlite.create(config.dataDir), events);
 }
 
 function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, events: DatabaseEvents): Database {
@@ -33,7 +35,7 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, eve
   pool.on('error', (error) => events.onPoolError(error));
   return {
     kind: 'postgres',
-    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    db: drizzlePg({ client: pool, schema, logger: queryLogger(events) }) as unknown as Db,
     async withMigrationLock(fn) {
       const client = await pool.connect();
       try {
@@ -49,14 +51,19 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, eve
 }
 
 /** Wraps an open PGlite instance: `openDatabase` does so for the data directory, tests for an in-memory copy. */
-export function pgliteDatabase(client: PGlite): Database {
+export function pgliteDatabase(client: PGlite, events?: Pick<DatabaseEvents, 'onQuery'>): Database {
   return {
     kind: 'pglite',
-    db: drizzlePglite({ client, schema }) as unknown as Db,
+    db: drizzlePglite({ client, schema, logger: queryLogger(events) }) as unknown as Db,
     // One embedded database belongs to one process: there is nobody to serialize with.
     withMigrationLock: (fn) => fn(),
     close: once(() => client.close()),
   };
+}
+
+function queryLogger(events?: Pick<DatabaseEvents, 'onQuery'>): Logger | undefined {
+  const onQuery = events?.onQuery;
+  return onQuery && { logQuery: (query, params) => onQuery(query, params) };
 }
 
 /** Closing twice (a failed start-up, then the shutdown path) must not throw. */
