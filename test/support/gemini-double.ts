@@ -12,6 +12,8 @@ export interface GeminiRequest {
   /** A grading call: it asks for JSON output. */
   grading: boolean;
   systemText: string;
+  /** When the first streamed chunk was written (`process.hrtime.bigint()`, comparable across processes). */
+  firstChunkAt?: bigint;
 }
 
 /** What the double answers: a model turn, or an HTTP error. */
@@ -99,6 +101,7 @@ export async function startGeminiDouble(behaviour: GeminiBehaviour): Promise<Gem
     const pieces = answer.text ? splitText(answer.text) : [];
     for (const piece of pieces) {
       if (answer.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, answer.chunkDelayMs));
+      request.firstChunkAt ??= process.hrtime.bigint();
       res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: piece }] }, index: 0 }] })}\r\n\r\n`);
     }
     const last = { candidates: [{ content: { role: 'model', parts: parts.filter((p) => !('text' in p)) }, finishReason, index: 0 }], usageMetadata };

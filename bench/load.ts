@@ -1,0 +1,118 @@
+import autocannon from 'autocannon';
+
+export const serviceKey = 'bench-service-key-0123456789';
+const headers = { 'content-type': 'application/json', 'x-api-key': serviceKey };
+
+// A learner's follow-up question: answered, not graded, so each turn makes one LLM call.
+export const learnerQuestion = 'Could you explain that again with another example?';
+
+export interface LoadResult {
+  /** Successful responses per second. */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  /** Connection errors, timeouts and non-2xx responses. */
+  errors: number;
+  seconds: number;
+}
+
+export interface TurnLoad {
+  url: string;
+  /** Sessions to send messages to; at least `connections` of them. */
+  sessions: number[];
+  connections: number;
+  seconds?: number;
+  /** Requests in all, instead of `seconds`. */
+  amount?: number;
+  /** Requests per second across all connections, instead of as fast as answers come. */
+  rate?: number;
+}
+
+/**
+ * Message turns from `connections` concurrent clients. A session takes one turn at a time, so each request
+ * borrows a session nobody is using and gives it back with its response.
+ */
+export async function driveTurns(load: TurnLoad): Promise<LoadResult> {
+  if (load.sessions.length < load.connections) throw new Error('fewer sessions than connections');
+  const idle = [...load.sessions];
+  const body = JSON.stringify({ message: learnerQuestion });
+  const started = performance.now();
+  const result = await autocannon({
+    url: load.url,
+    connections: load.connections,
+    ...(load.amount ? { amount: load.amount } : { duration: load.seconds ?? 10 }),
+    ...(load.rate ? { overallRate: load.rate } : {}),
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request, context: { sessionId?: number }) => {
+          context.sessionId = idle.pop();
+          // A copy: autocannon adds its content-length to the headers it is given.
+          return { ...request, path: `/api/sessions/${context.sessionId}/message`, headers: { ...headers }, body };
+        },
+        onResponse: (_status, _body, context: { sessionId?: number }) => {
+          idle.push(context.sessionId!);
+        },
+      },
+    ],
+  });
+  return summarize(result, (performance.now() - started) / 1000);
+}
+
+/** `GET path` from one client, one request after another: latency without queueing. */
+export async function driveGets(url: string, path: string, amount: number): Promise<LoadResult> {
+  const started = performance.now();
+  const result = await autocannon({ url: `${url}${path}`, connections: 1, amount, headers: { ...headers }, timeout: 30 });
+  return summarize(result, (performance.now() - started) / 1000);
+}
+
+function summarize(result: autocannon.Result, seconds: number): LoadResult {
+  const ok = result['2xx'];
+  return {
+    rps: ok / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    ok,
+    errors: result.errors + result.timeouts + result.non2xx,
+    seconds,
+  };
+}
+
+/** Starts `count` sessions, `parallel` at a time; returns their ids. */
+export async function startSessions(url: string, count: number, parallel = 16): Promise<number[]> {
+  const ids: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const userId = 100_000 + next++;
+      ids.push(await startSession(url, userId));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+  return ids;
+}
+
+export async function startSession(url: string, userId: number): Promise<number> {
+  const response = await fetch(`${url}/api/sessions/start`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ user_id: userId, course_id: 2, topic_id: 5 }),
+  });
+  if (response.status !== 201) throw new Error(`start session: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
+
+/** One message turn, waited for; `requestId` names it in the service's log. */
+export async function sendTurn(url: string, sessionId: number, requestId?: string): Promise<void> {
+  const response = await fetch(`${url}/api/sessions/${sessionId}/message`, {
+    method: 'POST',
+    headers: { ...headers, ...(requestId ? { 'x-request-id': requestId } : {}) },
+    body: JSON.stringify({ message: learnerQuestion }),
+  });
+  if (response.status !== 200) throw new Error(`turn: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+}
+
+export { headers as serviceHeaders };

@@ -1,0 +1,106 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { DoubleCommand, RecordedRequest } from './llm-double.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LlmDouble {
+  url: string;
+  /** Sends a command and waits until the double has applied it. */
+  send(command: Exclude<DoubleCommand, { type: 'recorded' }>): Promise<void>;
+  recorded(): Promise<RecordedRequest[]>;
+  stop(): Promise<void>;
+}
+
+/** The Gemini protocol double, in its own process (bench/llm-double.ts). */
+export async function startLlmDouble(): Promise<LlmDouble> {
+  const child = fork(fileURLToPath(new URL('./llm-double.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const [ready] = (await once(child, 'message')) as [{ url: string }];
+  return {
+    url: ready.url,
+    async send(command) {
+      child.send(command);
+      await once(child, 'message');
+    },
+    async recorded() {
+      child.send({ type: 'recorded' } satisfies DoubleCommand);
+      const [answer] = (await once(child, 'message')) as [{ requests: RecordedRequest[] }];
+      return answer.requests;
+    },
+    async stop() {
+      const exited = once(child, 'exit');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+export interface ServiceProcess {
+  url: string;
+  pid: number;
+  /** Milliseconds from spawning the process to its first healthy `/api/health`. */
+  startMs: number;
+  logFile: string;
+  /** Forgets the peak resident set so far, so that `peakRssMb` covers what follows. */
+  resetPeakRss(): void;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The compiled service (`dist/server.js`, as `npm start` runs it) with only the given environment. Its log goes
+ * to a file: reading it through a pipe would cost the benchmark's process CPU while it measures.
+ */
+export async function startService(env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const port = await freePort();
+  const output = openSync(logFile, 'w');
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/server.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', output, output],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child, logFile);
+  const startMs = performance.now() - startedAt;
+  const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return {
+    url,
+    pid: child.pid!,
+    startMs,
+    logFile,
+    // Writing 5 to clear_refs resets the kernel's high-water mark of the process's resident set.
+    resetPeakRss: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
+    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(status())![1]) / 1024,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function waitHealthy(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before it was healthy:\n${readFileSync(logFile, 'utf8')}`);
+    const healthy = await fetch(`${url}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench [-- --quick] [-- --embedded]`: the compiled service against an LLM protocol double, each in
+ * its own process, on PostgreSQL (BENCH_DATABASE_URL, or a fresh database on the local server) or PGlite.
+ * Method and this machine's numbers: BENCHMARKS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { serviceKey } from './load.js';
+import { startLlmDouble, startService } from './processes.js';
+import { machine, report, type Results } from './report.js';
+import { captureRequests, conversationScenario, fullSizes, median, quickSizes, slowLlmScenario, streamScenario, turnScenario } from './scenarios.js';
+import { pgliteRunner, pgRunner, replayPlan, replayRate, type SqlRunner } from './sql.js';
+
+const quick = process.argv.includes('--quick');
+const embedded = process.argv.includes('--embedded');
+const sizes = quick ? quickSizes : fullSizes;
+const poolSize = 10; // DATABASE_POOL_SIZE's default, for the service and for the raw replay alike
+const log = (line: string) => console.log(line);
+
+const work = mkdtempSync(path.join(tmpdir(), 'ai-training-bench-'));
+const database = await benchDatabase();
+const double = await startLlmDouble();
+
+const storage: Record<string, string> = embedded ? { DATA_DIR: path.join(work, 'data') } : { DATABASE_URL: database.url! };
+
+function serviceEnv(extra: Record<string, string> = {}, store: Record<string, string> = storage): Record<string, string> {
+  return {
+    ENVIRONMENT: 'production',
+    SERVICE_API_KEY: serviceKey,
+    LLM_PROVIDER: 'gemini',
+    GEMINI_API_KEY: 'bench-gemini-key',
+    GEMINI_BASE_URL: double.url,
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+    DATABASE_POOL_SIZE: String(poolSize),
+    ...store,
+    ...extra,
+  };
+}
+
+try {
+  log(`AI Training Service benchmark (${quick ? 'quick' : 'full'}, ${embedded ? 'embedded PGlite' : 'PostgreSQL'})`);
+  const tracing = await startService(serviceEnv({ LOG_LEVEL: 'trace' }), path.join(work, 'capture.log'));
+  const [first, second] = [await captureRequests(tracing, 1), await captureRequests(tracing, 2)];
+  await tracing.stop();
+  log(`captured: a turn runs ${first.turn.length} statements, GET /api/sessions/{id} ${first.get.length}`);
+
+  const service = await startService(serviceEnv(), path.join(work, 'service.log'));
+  const turn = await turnScenario(service, sizes, log);
+  const conversation = await conversationScenario(service, double, sizes);
+  log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${conversation.get.p50Ms} ms`);
+  const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
+  log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
+  const slow = await slowLlmScenario(service, double, sizes);
+  log(`  slow LLM: ${slow.rps.toFixed(1)} turns/s of ${slow.ideal_rps} ideal, ${slow.errors} errors, peak RSS ${slow.peak_rss_mb.toFixed(0)} MB`);
+  await service.stop();
+
+  // The raw figures: the captured statements, straight to the database, once the service has let go of it.
+  const runner: SqlRunner = embedded ? pgliteRunner(await PGlite.create(path.join(work, 'data'))) : pgRunner(database.url!, poolSize);
+  const turnPlan = replayPlan({ statements: first.turn, sessionId: first.sessionId }, { statements: second.turn, sessionId: second.sessionId });
+  const rawRps = await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds);
+  const getPlan = replayPlan({ statements: first.get, sessionId: first.sessionId }, { statements: second.get, sessionId: second.sessionId });
+  const rawGetP50 = await rawSelectP50(runner, getPlan(conversation.sessionId), sizes.gets);
+  await runner.close();
+  log(`  raw SQL: ${rawRps.toFixed(0)} turns/s at ${turn.best.connections} workers; message select p50 ${rawGetP50.toFixed(2)} ms`);
+
+  const results: Results = {
+    machine: machine(embedded ? 'PGlite (embedded)' : await serverVersion(database.url!), quick ? 'quick' : 'full'),
+    turn: {
+      rps: turn.best.rps,
+      p50_ms: turn.halfRate.p50Ms,
+      p99_ms: turn.halfRate.p99Ms,
+      raw_sql_rps: rawRps,
+      ratio: turn.best.rps / rawRps,
+      connections: turn.best.connections,
+      statements: first.turn.length,
+    },
+    slow_llm: slow,
+    get_session: { messages: conversation.messages, p50_ms: conversation.get.p50Ms, raw_p50_ms: rawGetP50, ratio: conversation.get.p50Ms / rawGetP50 },
+    prompt_growth: conversation.promptChars,
+    stream: { first_byte_overhead_ms: streamOverhead },
+    cold_start_ms: await coldStarts(),
+  };
+  report(results);
+} finally {
+  await double.stop();
+  await database.drop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** The select of the conversation's rows, alone, one after another. */
+async function rawSelectP50(runner: SqlRunner, units: ReturnType<ReturnType<typeof replayPlan>>, amount: number): Promise<number> {
+  const select = units.flat().find((statement) => /from "chat_messages"/.test(statement.sql) && !/limit/.test(statement.sql));
+  if (!select) throw new Error('the captured GET has no select of the messages');
+  const times: number[] = [];
+  for (let i = 0; i < amount; i++) {
+    const started = performance.now();
+    await runner.query(select);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** Process start to first healthy `/api/health`, the median of a few starts of each kind. */
+async function coldStarts(): Promise<Results['cold_start_ms']> {
+  const timed = async (store: Record<string, string>) => {
+    const service = await startService(serviceEnv({}, store), path.join(work, 'cold-start.log'));
+    await service.stop();
+    return service.startMs;
+  };
+  const fresh: number[] = [];
+  const existing: number[] = [];
+  const postgres: number[] = [];
+  for (let i = 0; i < sizes.coldStarts; i++) {
+    const dataDir = path.join(work, `cold-${i}`);
+    fresh.push(await timed({ DATA_DIR: dataDir }));
+    existing.push(await timed({ DATA_DIR: dataDir }));
+    if (database.url) postgres.push(await timed({ DATABASE_URL: database.url }));
+  }
+  log(`  cold start: fresh ${fresh.map(Math.round).join(', ')} ms; existing ${existing.map(Math.round).join(', ')} ms; PostgreSQL ${postgres.map(Math.round).join(', ')} ms`);
+  return { embedded_fresh: median(fresh), embedded: median(existing), postgres: postgres.length ? median(postgres) : null };
+}
+
+/** BENCH_DATABASE_URL, or a database of its own on the local server; none when the embedded run has no server. */
+async function benchDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
+  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, drop: async () => {} };
+  const admin = 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `ai_training_bench_${process.pid}`;
+  const run = (statement: string) => {
+    const client = new pg.Client(admin);
+    return client.connect().then(() => client.query(statement).finally(() => client.end()));
+  };
+  try {
+    await run(`create database ${name}`);
+  } catch (error) {
+    if (!embedded) throw error;
+    return { drop: async () => {} }; // the embedded run still measures everything but PostgreSQL's cold start
+  }
+  return { url: admin.replace(/\/postgres$/, `/${name}`), drop: () => run(`drop database ${name} with (force)`).then(() => undefined) };
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const client = new pg.Client(url);
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('show server_version');
+  await client.end();
+  return `PostgreSQL ${rows[0]!.server_version}`;
+}
