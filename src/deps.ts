@@ -1,23 +1,20 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Config, LlmConfig } from './config.js';
 import type { Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
-import { createDotnetClient, type DotnetClient } from './curriculum/dotnet-client.js';
-import { createDotnetCurriculum } from './curriculum/dotnet-curriculum.js';
+import type { DotnetClient } from './curriculum/dotnet-client.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum } from './curriculum/local-catalog.js';
-import { openDatabase, type Database } from './db/client.js';
+import { databaseEvents, openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { backlog } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
 import type { LlmProvider } from './llm/llm.js';
-import { createGeminiTutor } from './llm/gemini.js';
 import { instrumentLlm } from './llm/instrumented.js';
 import { createOfflineTutor } from './llm/offline.js';
-import { createOpenAiCompatibleTutor } from './llm/openai-compatible.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createOutboxDispatcher, type OutboxDispatcher } from './outbox/dispatcher.js';
+import type { OutboxDispatcher } from './outbox/dispatcher.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
@@ -36,17 +33,14 @@ export interface Deps {
 }
 
 /** Opens the database, wires every adapter once from config, and migrates. */
-export async function createDeps(config: Config, log: Logger): Promise<Deps> {
-  const database = await openDatabase(config.database, {
-    onPoolError: (error) => log.error({ err: error }, 'PostgreSQL pool: idle connection failed'),
-    // Statements carry learner messages: they are logged only at the most verbose level, which nobody runs in production.
-    onQuery: log.isLevelEnabled('trace') ? (sql, params) => log.trace({ sql, params }, 'sql') : undefined,
-  });
+export async function createDeps(config: Config, log: Logger, opening = openDatabase(config.database, databaseEvents(log))): Promise<Deps> {
+  // The adapters' modules load while the database opens (for PGlite, mostly file reads and WebAssembly compilation).
+  const [database] = await Promise.all([opening, adapterModules(config).catch(() => undefined)]);
   try {
     if (config.database.kind === 'pglite') {
       log.info({ dataDir: config.database.dataDir }, 'No DATABASE_URL: using the embedded PGlite database');
     }
-    const deps = assembleDeps(config, database, log);
+    const deps = await assembleDeps(config, database, log);
     if (config.migrateOnStart) await runMigrations(database);
     return deps;
   } catch (error) {
@@ -55,13 +49,18 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   }
 }
 
-/** Wires the adapters around an open database. Tests call it with a database of their own. */
-export function assembleDeps(config: Config, database: Database, log: Logger): Deps {
+/**
+ * Wires the adapters around an open database. Tests call it with a database of their own. Each adapter's
+ * modules (the LLM SDK, the .NET client, Redis) are loaded only when the configuration uses it: start-up time.
+ */
+export async function assembleDeps(config: Config, database: Database, log: Logger): Promise<Deps> {
+  const modules = await adapterModules(config);
   const metrics = createMetrics();
-  const llm = instrumentLlm(createLlm(config, log), metrics);
+  const llm = instrumentLlm(modules.createLlm(log), metrics);
   let curriculum: Curriculum;
   let dotnet: Deps['dotnet'];
   if (config.curriculum.source === 'dotnet') {
+    const [{ createDotnetClient }, { createDotnetCurriculum }, { createOutboxDispatcher }] = modules.dotnet!;
     const client = createDotnetClient(config.curriculum, log, currentRequestId, {
       attempt: (endpoint, seconds, outcome) => metrics.dotnetDuration.observe({ endpoint, outcome }, seconds),
       retry: () => metrics.dotnetRetries.inc(),
@@ -93,7 +92,7 @@ export function assembleDeps(config: Config, database: Database, log: Logger): D
   }
   const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }).on('error', (error: Error) =>
+    ? new modules.ioredis!.Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }).on('error', (error: Error) =>
         log.warn({ err: error.message }, 'Redis unavailable: rate limits are not enforced meanwhile'),
       )
     : undefined;
@@ -112,14 +111,32 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.database.close();
 }
 
-function createLlm(config: Config, log: Logger): LlmProvider {
-  switch (config.llm.provider) {
-    case 'gemini':
-      return createGeminiTutor(config.llm, log);
-    case 'openai':
-      return createOpenAiCompatibleTutor(config.llm, log);
+/** The modules of the adapters this configuration uses, and only those: each costs start-up time to load. */
+async function adapterModules(config: Config) {
+  const [createLlm, dotnet, ioredis] = await Promise.all([
+    llmFactory(config.llm),
+    config.curriculum.source === 'dotnet'
+      ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js'), import('./outbox/dispatcher.js')])
+      : undefined,
+    config.redisUrl ? import('ioredis') : undefined,
+  ]);
+  return { createLlm, dotnet, ioredis };
+}
+
+async function llmFactory(llm: LlmConfig): Promise<(log: Logger) => LlmProvider> {
+  switch (llm.provider) {
+    case 'gemini': {
+      const { createGeminiTutor } = await import('./llm/gemini.js');
+      return (log) => createGeminiTutor(llm, log);
+    }
+    case 'openai': {
+      const { createOpenAiCompatibleTutor } = await import('./llm/openai-compatible.js');
+      return (log) => createOpenAiCompatibleTutor(llm, log);
+    }
     case 'offline':
-      log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
-      return createOfflineTutor();
+      return (log) => {
+        log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
+        return createOfflineTutor();
+      };
   }
 }

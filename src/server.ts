@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CatalogError } from './curriculum/catalog-file.js';
-import { closeDeps, createDeps } from './deps.js';
+import { databaseEvents, openDatabase } from './db/client.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLogger } from './logger.js';
 import { version } from './version.js';
@@ -13,7 +12,10 @@ async function main(): Promise<void> {
   if (config.auth.unauthenticatedInProduction) {
     log.warn('ALLOW_UNAUTHENTICATED=true: this production service accepts requests from anyone, for any learner');
   }
-  const deps = await createDeps(config, log);
+  // The database starts opening first, so that its start overlaps the loading of the service's other modules.
+  const opening = openDatabase(config.database, databaseEvents(log));
+  const [{ buildApp }, { createDeps, closeDeps }] = await Promise.all([import('./app.js'), import('./deps.js')]);
+  const deps = await createDeps(config, log, opening);
   const app = await buildApp(deps, log);
   app.addHook('onClose', () => closeDeps(deps));
 

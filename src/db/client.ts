@@ -1,9 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
+import type { Logger as PinoLogger } from 'pino';
 import type { DatabaseConfig } from '../config.js';
 import * as schema from './schema.js';
 
@@ -25,11 +24,23 @@ export interface DatabaseEvents {
   onQuery?(sql: string, params: unknown[]): void;
 }
 
-export async function openDatabase(config: DatabaseConfig, events: DatabaseEvents): Promise<Database> {
-  return config.kind === 'postgres' ? openPostgres(config, events) : pgliteDatabase(await PGlite.create(config.dataDir), events);
+/** Events of the database connection, logged. Statements carry learner text: only the trace level logs them. */
+export function databaseEvents(log: PinoLogger): DatabaseEvents {
+  return {
+    onPoolError: (error) => log.error({ err: error }, 'PostgreSQL pool: idle connection failed'),
+    onQuery: log.isLevelEnabled('trace') ? (sql, params) => log.trace({ sql, params }, 'sql') : undefined,
+  };
 }
 
-function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, events: DatabaseEvents): Database {
+/** Each driver is loaded only when it is used: start-up time. */
+export async function openDatabase(config: DatabaseConfig, events: DatabaseEvents): Promise<Database> {
+  if (config.kind === 'postgres') return openPostgres(config, events);
+  const { openPglite } = await import('./pglite-template.js');
+  return pgliteDatabase(await openPglite(config.dataDir), events);
+}
+
+async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, events: DatabaseEvents): Promise<Database> {
+  const [{ default: pg }, { drizzle: drizzlePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
   // An idle client losing its connection emits here; unhandled, it would crash the process.
   pool.on('error', (error) => events.onPoolError(error));

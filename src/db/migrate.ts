@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { Database, Schema } from './client.js';
 
@@ -13,10 +11,13 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 /** Applies every committed migration not yet applied. Safe to run from several instances at once on PostgreSQL. */
 export async function runMigrations(database: Database): Promise<void> {
   await database.withMigrationLock(async () => {
+    // Each driver's migrator is loaded only when it is used, like the driver.
     if (database.kind === 'postgres') {
-      await migratePg(database.db as unknown as NodePgDatabase<Schema>, { migrationsFolder });
+      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+      await migrate(database.db as unknown as NodePgDatabase<Schema>, { migrationsFolder });
     } else {
-      await migratePglite(database.db as unknown as PgliteDatabase<Schema>, { migrationsFolder });
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(database.db as unknown as PgliteDatabase<Schema>, { migrationsFolder });
     }
   });
 }

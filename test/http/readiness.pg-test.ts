@@ -54,7 +54,7 @@ beforeAll(async () => {
   const config = parseConfig({ DATABASE_URL: viaProxy.toString(), CURRICULUM_DIR: repoCurriculumDir });
   database = await openDatabase({ kind: 'postgres', url: viaProxy.toString(), poolSize: 2 }, { onPoolError: () => {} });
   const logger = pino({ level: 'silent' });
-  app = await buildApp(assembleDeps(config, database, logger), logger);
+  app = await buildApp(await assembleDeps(config, database, logger), logger);
   await app.ready();
 });
 afterAll(async () => {

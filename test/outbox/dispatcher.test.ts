@@ -104,7 +104,7 @@ describe('completion notices', () => {
     await dotnet.up();
 
     // A new process on the same database: the same wiring server.ts does, then start().
-    const restarted = assembleDeps(t.deps.config, t.testDatabase.database, silent);
+    const restarted = await assembleDeps(t.deps.config, t.testDatabase.database, silent);
     restarted.dotnet!.dispatcher.start();
     try {
       for (let i = 0; i < 50 && (await syncOf(id)) !== 'delivered'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -122,7 +122,7 @@ describe('completion notices', () => {
     const url = t.testDatabase.url;
     const other = url ? await openDatabase({ kind: 'postgres', url, poolSize: 3 }, { onPoolError: () => {} }) : t.testDatabase.database;
     try {
-      const second = assembleDeps(t.deps.config, other, silent).dotnet!.dispatcher;
+      const second = (await assembleDeps(t.deps.config, other, silent)).dotnet!.dispatcher;
       dotnet.faults.complete.push({ delayMs: 50 }, { delayMs: 50 }, { delayMs: 50 });
       const rounds = await Promise.all([dispatcher().runOnce(), second.runOnce(), dispatcher().runOnce(), second.runOnce()]);
       expect(rounds.reduce((sum, round) => sum + round.delivered, 0)).toBe(6);

@@ -45,7 +45,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
     },
   });
   const logger = createLogger(config.logLevel, currentRequestId, sink);
-  const deps = assembleDeps(config, testDatabase.database, logger);
+  const deps = await assembleDeps(config, testDatabase.database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();
   await redisReady(deps);
@@ -74,7 +74,7 @@ export async function buildSecondInstance(first: TestApp): Promise<{ app: Fastif
   const url = first.testDatabase.url;
   const database = url ? await openDatabase({ kind: 'postgres', url, poolSize: 5 }, { onPoolError: () => {} }) : first.testDatabase.database;
   const logger = pino({ level: 'silent' });
-  const deps = assembleDeps(first.deps.config, database, logger);
+  const deps = await assembleDeps(first.deps.config, database, logger);
   const app = await buildApp(deps, logger);
   await app.ready();
   await redisReady(deps);

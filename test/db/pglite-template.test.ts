@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDatabase } from '../../src/db/client.js';
+import { pendingMigrations } from '../../src/db/migrate.js';
+import { createPgliteTemplate, openPglite } from '../../src/db/pglite-template.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'ai-training-template-'));
+const template = path.join(work, 'template');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeAll(() => createPgliteTemplate(template), 60_000);
+
+describe('the PGlite template a build leaves for first starts', () => {
+  it('is a migrated database that a missing data directory starts as a copy of', async () => {
+    const dataDir = path.join(work, 'missing', 'data');
+    mkdirSync(path.dirname(dataDir));
+    const client = await openPglite(dataDir, template);
+    try {
+      expect(await pendingMigrations(pgliteDatabase(client))).toBe(0);
+      await client.query('create table only_in_the_copy (id int)');
+    } finally {
+      await client.close();
+    }
+    // The copy is the data directory's own: the template is untouched, and no half-copy is left beside it.
+    const reopened = await openPglite(template, template);
+    const tables = await reopened.query("select 1 from pg_tables where tablename = 'only_in_the_copy'");
+    await reopened.close();
+    expect(tables.rows).toEqual([]);
+    expect(readdirSync(path.dirname(dataDir))).toEqual(['data']);
+  });
+
+  it('fills an empty data directory, and leaves an existing database alone', async () => {
+    const dataDir = path.join(work, 'empty');
+    mkdirSync(dataDir);
+    const first = await openPglite(dataDir, template);
+    await first.query('create table kept (id int)');
+    await first.close();
+
+    const again = await openPglite(dataDir, template);
+    const tables = await again.query("select 1 from pg_tables where tablename = 'kept'");
+    await again.close();
+    expect(tables.rows).toHaveLength(1);
+  });
+
+  it('without a template, PGlite creates the database itself', async () => {
+    const dataDir = path.join(work, 'no-template');
+    const client = await openPglite(dataDir, path.join(work, 'nowhere'));
+    await client.close();
+    expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+  });
+});
