@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, max, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { chatMessages } from './schema.js';
 
@@ -37,28 +37,22 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
   return newestFirst.reverse();
 }
 
-export async function conversationLength(db: Db, sessionId: number): Promise<number> {
+/**
+ * What a turn needs to know of a session's messages besides the recent ones, in one round trip: the system
+ * prompt, how many conversation messages there are, and the newest message's id.
+ */
+export async function conversationFacts(db: Db, sessionId: number): Promise<{ system: string | undefined; length: number; lastId: number | null }> {
   const [row] = await db
-    .select({ n: count() })
+    .select({
+      system: sql<string | null>`(select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${sessionId} and ${chatMessages.role} = 'system' order by ${chatMessages.id} limit 1)`,
+      length: sql<number>`count(*) filter (where ${chatMessages.role} <> 'system')`.mapWith(Number),
+      lastId: sql<number | null>`max(${chatMessages.id})`,
+    })
     .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')));
-  return row?.n ?? 0;
+    .where(eq(chatMessages.sessionId, sessionId));
+  return { system: row?.system ?? undefined, length: row?.length ?? 0, lastId: row?.lastId ?? null };
 }
 
 export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
-  const [row] = await db
-    .select({ content: chatMessages.content })
-    .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.role, 'system')))
-    .orderBy(asc(chatMessages.id))
-    .limit(1);
-  return row?.content;
-}
-
-export async function lastMessageId(db: Db, sessionId: number): Promise<number | null> {
-  const [row] = await db
-    .select({ id: max(chatMessages.id) })
-    .from(chatMessages)
-    .where(eq(chatMessages.sessionId, sessionId));
-  return row?.id ?? null;
+  return (await conversationFacts(db, sessionId)).system;
 }

@@ -28,9 +28,20 @@ export async function findSessionWithContext(
   return row;
 }
 
-/** Locks the session row until the transaction ends, so turns on one session commit one at a time. */
-export async function lockSession(tx: Db, sessionId: number): Promise<SessionRow | undefined> {
-  const [row] = await tx.select().from(chatSessions).where(eq(chatSessions.id, sessionId)).for('update');
+/**
+ * Locks the session row until the transaction ends, so turns on one session commit one at a time; with the
+ * id of its newest message, which the lock keeps from changing.
+ */
+export async function lockSession(tx: Db, sessionId: number): Promise<{ session: SessionRow; lastMessageId: number | null } | undefined> {
+  const [row] = await tx
+    .select({
+      session: chatSessions,
+      // Spelled out: in a select list Drizzle writes columns without their table, which the subquery would misread.
+      lastMessageId: sql<number | null>`(select max(m.id) from chat_messages m where m.session_id = chat_sessions.id)`,
+    })
+    .from(chatSessions)
+    .where(eq(chatSessions.id, sessionId))
+    .for('update');
   return row;
 }
 

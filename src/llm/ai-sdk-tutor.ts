@@ -1,4 +1,4 @@
-import { generateText, Output, stepCountIs, streamText, tool, type LanguageModel, type LanguageModelUsage, type ModelMessage } from 'ai';
+import { generateText, Output, stepCountIs, streamText, tool, zodSchema, type LanguageModel, type LanguageModelUsage, type ModelMessage } from 'ai';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { LlmProviderName, ModelSettings } from '../config.js';
@@ -26,10 +26,24 @@ const askQuestionInput = z.object({
   objective: z.string().optional().describe('The learning objective the question checks'),
 });
 
+// Defined once, with schemas wrapped once: a wrapped schema converts to JSON Schema on first use and keeps the
+// result, where a bare Zod schema would be converted again on every call.
+const tutorTools = {
+  ask_question: tool({
+    description:
+      'Ask the learner one question. The service records it with its expected answer and grades the learner’s reply. ' +
+      'Also write the question in your reply text.',
+    inputSchema: zodSchema(askQuestionInput),
+    execute: async () => ({ recorded: true }),
+  }),
+};
+
 const gradeSchema = z.object({
   correct: z.boolean().describe('Whether the answer is correct'),
   feedback: z.string().describe('One or two sentences to the learner about their answer'),
 });
+
+const gradeOutput = Output.object({ schema: zodSchema(gradeSchema) });
 
 const graderSystem = [
   'You grade one answer to one question of a tutoring session. You see only the question, the expected answer and the learner’s answer.',
@@ -51,42 +65,43 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
     providerOptions,
   };
 
+  /** The events of a reply part that both the streamed and the whole reply carry: text, questions, bad calls. */
+  function* replyEvent(part: { type: string; text?: string; toolName?: string; input?: unknown; error?: unknown }): Generator<TutorEvent> {
+    if (part.type === 'text' && part.text) yield { type: 'text', text: part.text };
+    else if (part.type === 'tool-result' && part.toolName === 'ask_question') {
+      yield { type: 'question', question: askedQuestion(askQuestionInput.parse(part.input)) };
+    } else if (part.type === 'tool-error') {
+      log.warn({ provider: name, tool: part.toolName, err: part.error }, 'the tutor model made an invalid function call');
+    }
+  }
+
   return {
     name,
     model: settings.model,
 
     async *respond(request: TutorRequest): AsyncGenerator<TutorEvent> {
-      const result = streamText({
+      const call = {
         ...callSettings,
         model,
         system: request.system,
         messages: conversation(request),
-        tools: request.askQuestionTool
-          ? {
-              ask_question: tool({
-                description:
-                  'Ask the learner one question. The service records it with its expected answer and grades the learner’s reply. ' +
-                  'Also write the question in your reply text.',
-                inputSchema: askQuestionInput,
-                execute: async () => ({ recorded: true }),
-              }),
-            }
-          : undefined,
+        tools: request.askQuestionTool ? tutorTools : undefined,
         // One step to speak and call ask_question, one to continue after its result, one spare to fix a bad call.
         stopWhen: stepCountIs(3),
-        // Errors arrive as `error` parts below; the SDK's default would print them, request body included.
-        onError: () => {},
-      });
+      };
+      if (!request.stream) {
+        // Nobody reads the reply as it arrives: one response costs far less to receive than a stream of chunks.
+        const result = await generateText(call);
+        for (const part of result.steps.flatMap((step) => step.content)) yield* replyEvent(part);
+        yield { type: 'finish', usage: tokenUsage(result.totalUsage), finishReason: result.rawFinishReason ?? result.finishReason };
+        return;
+      }
+      // Errors arrive as `error` parts below; the SDK's default would print them, request body included.
+      const result = streamText({ ...call, onError: () => {} });
       for await (const part of result.fullStream) {
         switch (part.type) {
           case 'text-delta':
             yield { type: 'text', text: part.text };
-            break;
-          case 'tool-result':
-            if (part.toolName === 'ask_question') yield { type: 'question', question: askedQuestion(askQuestionInput.parse(part.input)) };
-            break;
-          case 'tool-error':
-            log.warn({ provider: name, tool: part.toolName, err: part.error }, 'the tutor model made an invalid function call');
             break;
           case 'error':
             throw part.error;
@@ -95,6 +110,8 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
           case 'finish':
             yield { type: 'finish', usage: tokenUsage(part.totalUsage), finishReason: part.rawFinishReason ?? part.finishReason };
             break;
+          default:
+            yield* replyEvent(part);
         }
       }
     },
@@ -106,7 +123,7 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
         model: graderModel,
         system: graderSystem,
         prompt: gradingPrompt(question, answer),
-        output: Output.object({ schema: gradeSchema }),
+        output: gradeOutput,
       });
       return { ...result.output, usage: tokenUsage(result.totalUsage) };
     },

@@ -54,6 +54,8 @@ export interface TutorRequest {
   turn: TurnFacts;
   /** Whether the tutor gets the `ask_question` function (the graded completion policy). */
   askQuestionTool: boolean;
+  /** Whether the caller passes the text on as it arrives; otherwise the provider may answer in one piece. */
+  stream?: boolean;
 }
 
 /** A reply arrives as events, so that streaming and function calls fit one interface. */

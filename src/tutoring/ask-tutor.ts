@@ -17,7 +17,7 @@ export function createAsk({ llm, config, log }: TutorDeps): TutorContext['ask'] 
   /** Asks the tutor model. It is called outside any transaction: no lock is held while it thinks. */
   return async (request, onText) => {
     const reply = await guardLlm(log, llm, () =>
-      collectReply(llm.respond(request), { marker: config.completionMarker, turn: request.turn, onText }),
+      collectReply(llm.respond({ ...request, stream: onText !== undefined }), { marker: config.completionMarker, turn: request.turn, onText }),
     );
     if (reply.fallback) {
       log.warn({ provider: llm.name, finishReason: reply.finishReason, fallback: reply.fallback }, 'the tutor model gave no text');

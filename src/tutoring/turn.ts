@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
-import { conversationLength, insertMessages, lastMessageId, recentConversation, systemPrompt, type MessageRow } from '../db/messages.js';
+import { conversationFacts, insertMessages, recentConversation, type MessageRow } from '../db/messages.js';
 import {
   acquireTurnLease,
   completeSession,
@@ -62,13 +62,26 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
     giveBackSlot();
     throw new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
   }
+  // A turn that commits gives the lease back in its transaction; one that fails gives it back here.
   const release = async () => {
     giveBackSlot();
     await releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
   };
   try {
     const inputs = await readTurnInputs(context, found);
-    return { run: (onText) => runTurn(context, inputs, message, onText).finally(release) };
+    return {
+      run: (onText) =>
+        runTurn(context, inputs, message, lease, onText).then(
+          (result) => {
+            giveBackSlot();
+            return result;
+          },
+          async (error: unknown) => {
+            await release();
+            throw error;
+          },
+        ),
+    };
   } catch (error) {
     await release();
     throw error;
@@ -78,12 +91,10 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
 async function readTurnInputs(context: TutorContext, found: { session: SessionRow; context: ContextRow }): Promise<TurnInputs> {
   const { db, config } = context;
   const sessionId = found.session.id;
-  const [system, total, recent, asked, lastIdBefore] = await Promise.all([
-    systemPrompt(db, sessionId),
-    conversationLength(db, sessionId),
+  const [{ system, length: total, lastId: lastIdBefore }, recent, asked] = await Promise.all([
+    conversationFacts(db, sessionId),
     recentConversation(db, sessionId, config.maxConversationHistory),
     sessionAssessments(db, sessionId),
-    lastMessageId(db, sessionId),
   ]);
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
@@ -95,7 +106,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
   return { ...found, system, history, asked, lastIdBefore };
 }
 
-async function runTurn(context: TutorContext, inputs: TurnInputs, message: string, onText?: (text: string) => void): Promise<TurnResult> {
+async function runTurn(context: TutorContext, inputs: TurnInputs, message: string, lease: string, onText?: (text: string) => void): Promise<TurnResult> {
   const { db, llm, config, rule, log, curriculum } = context;
   const { session, asked } = inputs;
   const sessionId = session.id;
@@ -131,11 +142,12 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
   const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
 
   return db.transaction(async (tx) => {
-    const locked = await lockSession(tx, sessionId);
-    if (!locked) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+    const found = await lockSession(tx, sessionId);
+    if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+    const locked = found.session;
     if (locked.status !== 'active') throw notActive(locked);
     // The lease keeps turns apart; this catches a turn whose lease ran out while another went ahead.
-    if ((await lastMessageId(tx, sessionId)) !== inputs.lastIdBefore) {
+    if (found.lastMessageId !== inputs.lastIdBefore) {
       throw new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
     }
     const [learnerMessage, tutorMessage] = await insertMessages(tx, sessionId, [
@@ -153,16 +165,17 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
         ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
       });
     }
-    if (newQuestion) {
-      if (pending && !grade) await skipAssessment(tx, pending.id);
-      await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
-    }
+    const skipsPending = newQuestion !== undefined && pending !== undefined && !grade;
+    if (skipsPending) await skipAssessment(tx, pending.id);
+    if (newQuestion) await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
     if (completes) {
       await completeSession(tx, sessionId, now);
       const { userId, courseId, topicId } = locked;
       await curriculum.recordCompletion(tx, { userId, courseId, topicId, sessionId, completedAt: now });
     }
-    const progress = sessionProgress(await sessionAssessments(tx, sessionId), rule);
+    await releaseTurnLease(tx, sessionId, lease);
+    // The session's assessments as this transaction leaves them: the grade is in progressBefore already.
+    const progress = { ...progressBefore, asked: progressBefore.asked - (skipsPending ? 1 : 0) + (newQuestion ? 1 : 0) };
     return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
   });
 }
