@@ -12,6 +12,8 @@ RUN npm ci --no-audit --no-fund
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also makes the migrated PGlite template (dist/pglite-template), from the migrations.
+COPY drizzle ./drizzle
 RUN npm run build
 
 # 3. Runtime: production dependencies, compiled code, migrations and the course catalog; no compiler, not root.

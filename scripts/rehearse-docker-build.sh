@@ -31,7 +31,7 @@ cp package.json package-lock.json .npmrc "$work/deps/"
 (cd "$work/deps" && npm ci --no-audit --no-fund --no-progress >/dev/null)
 
 echo "== stage build: npm run build"
-cp -r tsconfig.json tsconfig.build.json src "$work/deps/"
+cp -r tsconfig.json tsconfig.build.json src drizzle "$work/deps/"
 (cd "$work/deps" && npm run build >/dev/null)
 
 echo "== stage runtime: npm ci --omit=dev, dist, drizzle, curriculum"

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { cp, rename, rm, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -23,18 +23,35 @@ export async function createPgliteTemplate(dir: string): Promise<void> {
 }
 
 /**
- * Opens the embedded database in `dataDir`. A missing or empty directory starts as a copy of the template
- * when there is one (run from source, there is none: PGlite runs initdb). The copy is made beside the data
- * directory and renamed into place, so that a crash mid-copy never leaves half a database behind.
+ * Opens the embedded database in `dataDir`. A directory without a database starts as a copy of the template
+ * when there is one (run from source, there is none: PGlite runs initdb).
  */
 export async function openPglite(dataDir: string, templateDir = pgliteTemplateDir): Promise<PGlite> {
-  const fresh = !existsSync(dataDir) || readdirSync(dataDir).length === 0;
-  if (fresh && existsSync(path.join(templateDir, 'PG_VERSION'))) {
-    const copy = `${path.resolve(dataDir)}.copying-${process.pid}`;
-    await rm(copy, { recursive: true, force: true });
-    await cp(templateDir, copy, { recursive: true });
-    if (existsSync(dataDir)) await rmdir(dataDir);
-    await rename(copy, dataDir);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION')) && existsSync(path.join(templateDir, 'PG_VERSION'))) {
+    await copyTemplate(templateDir, dataDir);
   }
   return PGlite.create(dataDir);
+}
+
+const staging = '.template-copy';
+
+/**
+ * Copies into a staging folder inside the data directory (which may be a mount the service cannot replace or
+ * create siblings of), then moves the entries into place with PG_VERSION last: PGlite takes a directory with
+ * PG_VERSION for a database. A copy cut short leaves only template entries without it, which the next start
+ * clears and copies again; a directory holding anything else is not touched.
+ */
+async function copyTemplate(templateDir: string, dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const entries = await readdir(templateDir);
+  const present = await readdir(dataDir);
+  const ours = new Set([...entries, staging]);
+  if (present.some((name) => !ours.has(name))) return;
+  for (const name of present) await rm(path.join(dataDir, name), { recursive: true, force: true });
+  const stagingDir = path.join(dataDir, staging);
+  await cp(templateDir, stagingDir, { recursive: true });
+  for (const name of [...entries.filter((entry) => entry !== 'PG_VERSION'), 'PG_VERSION']) {
+    await rename(path.join(stagingDir, name), path.join(dataDir, name));
+  }
+  await rmdir(stagingDir);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,12 +22,29 @@ describe('the PGlite template a build leaves for first starts', () => {
     } finally {
       await client.close();
     }
-    // The copy is the data directory's own: the template is untouched, and no half-copy is left beside it.
+    // The copy is the data directory's own: the template is untouched, and nothing is left beside it or staged in it.
     const reopened = await openPglite(template, template);
     const tables = await reopened.query("select 1 from pg_tables where tablename = 'only_in_the_copy'");
     await reopened.close();
     expect(tables.rows).toEqual([]);
     expect(readdirSync(path.dirname(dataDir))).toEqual(['data']);
+    expect(readdirSync(dataDir)).not.toContain('.template-copy');
+  });
+
+  it('redoes a copy that was cut short, and leaves a directory holding anything else alone', async () => {
+    const cutShort = path.join(work, 'cut-short');
+    mkdirSync(path.join(cutShort, '.template-copy', 'base'), { recursive: true });
+    mkdirSync(path.join(cutShort, 'global'));
+    const client = await openPglite(cutShort, template);
+    expect(await pendingMigrations(pgliteDatabase(client))).toBe(0);
+    await client.close();
+
+    const foreign = path.join(work, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
+    await openPglite(foreign, template).then((other) => other.close(), () => undefined);
+    expect(readFileSync(path.join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(path.join(foreign, '.template-copy'))).toBe(false);
   });
 
   it('fills an empty data directory, and leaves an existing database alone', async () => {
