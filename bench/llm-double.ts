@@ -14,7 +14,6 @@ export type DoubleCommand =
 export interface RecordedRequest {
   /** Characters of the request body the service sent. */
   chars: number;
-  stream: boolean;
   /** `process.hrtime.bigint()` as a string: IPC carries JSON. */
   firstChunkAt?: string;
 }
@@ -54,7 +53,6 @@ process.on('message', (command: DoubleCommand) => {
     case 'recorded': {
       const answer: RecordedRequest[] = recorded.map((request) => ({
         chars: JSON.stringify(request.body).length,
-        stream: request.stream,
         firstChunkAt: request.firstChunkAt?.toString(),
       }));
       process.send!({ type: 'recorded', requests: answer });

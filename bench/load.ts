@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 
 export const serviceKey = 'bench-service-key-0123456789';
-const headers = { 'content-type': 'application/json', 'x-api-key': serviceKey };
+export const serviceHeaders = { 'content-type': 'application/json', 'x-api-key': serviceKey };
 
 // A learner's follow-up question: answered, not graded, so each turn makes one LLM call.
 export const learnerQuestion = 'Could you explain that again with another example?';
@@ -50,7 +50,7 @@ export async function driveTurns(load: TurnLoad): Promise<LoadResult> {
         setupRequest: (request, context: { sessionId?: number }) => {
           context.sessionId = idle.pop();
           // A copy: autocannon adds its content-length to the headers it is given.
-          return { ...request, path: `/api/sessions/${context.sessionId}/message`, headers: { ...headers }, body };
+          return { ...request, path: `/api/sessions/${context.sessionId}/message`, headers: { ...serviceHeaders }, body };
         },
         onResponse: (_status, _body, context: { sessionId?: number }) => {
           idle.push(context.sessionId!);
@@ -67,7 +67,7 @@ export async function driveTurns(load: TurnLoad): Promise<LoadResult> {
 /** `GET path` from one client, one request after another: latency without queueing. */
 export async function driveGets(url: string, path: string, amount: number): Promise<LoadResult> {
   const started = performance.now();
-  const result = await autocannon({ url: `${url}${path}`, connections: 1, amount, headers: { ...headers }, timeout: 30 });
+  const result = await autocannon({ url: `${url}${path}`, connections: 1, amount, headers: { ...serviceHeaders }, timeout: 30 });
   return summarize(result, (performance.now() - started) / 1000);
 }
 
@@ -100,7 +100,7 @@ export async function startSessions(url: string, count: number, parallel = 16): 
 export async function startSession(url: string, userId: number): Promise<number> {
   const response = await fetch(`${url}/api/sessions/start`, {
     method: 'POST',
-    headers,
+    headers: serviceHeaders,
     body: JSON.stringify({ user_id: userId, course_id: 2, topic_id: 5 }),
   });
   if (response.status !== 201) throw new Error(`start session: ${response.status} ${await response.text()}`);
@@ -111,11 +111,9 @@ export async function startSession(url: string, userId: number): Promise<number>
 export async function sendTurn(url: string, sessionId: number, requestId?: string): Promise<void> {
   const response = await fetch(`${url}/api/sessions/${sessionId}/message`, {
     method: 'POST',
-    headers: { ...headers, ...(requestId ? { 'x-request-id': requestId } : {}) },
+    headers: { ...serviceHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) },
     body: JSON.stringify({ message: learnerQuestion }),
   });
   if (response.status !== 200) throw new Error(`turn: ${response.status} ${await response.text()}`);
   await response.arrayBuffer();
 }
-
-export { headers as serviceHeaders };

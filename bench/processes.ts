@@ -1,6 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { DoubleCommand, RecordedRequest } from './llm-double.js';
@@ -40,7 +40,6 @@ export async function startLlmDouble(): Promise<LlmDouble> {
 
 export interface ServiceProcess {
   url: string;
-  pid: number;
   /** Milliseconds from spawning the process to its first healthy `/api/health`. */
   startMs: number;
   logFile: string;
@@ -63,13 +62,13 @@ export async function startService(env: Record<string, string>, logFile: string,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', output, output],
   });
+  closeSync(output); // the child has its own copy
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, child, logFile);
   const startMs = performance.now() - startedAt;
   const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return {
     url,
-    pid: child.pid!,
     startMs,
     logFile,
     // Writing 5 to clear_refs resets the kernel's high-water mark of the process's resident set.

@@ -34,13 +34,15 @@ export interface Deps {
 
 /** Opens the database, wires every adapter once from config, and migrates. */
 export async function createDeps(config: Config, log: Logger, opening = openDatabase(config.database, databaseEvents(log))): Promise<Deps> {
-  // The adapters' modules load while the database opens (for PGlite, mostly file reads and WebAssembly compilation).
-  const [database] = await Promise.all([opening, adapterModules(config).catch(() => undefined)]);
+  // The adapters' modules load while the database opens (for PGlite, mostly file reads and WebAssembly compilation);
+  // a failure to load them surfaces in assembleDeps, which closes the database.
+  const loading = adapterModules(config);
+  const [database] = await Promise.all([opening, loading.catch(() => undefined)]);
   try {
     if (config.database.kind === 'pglite') {
       log.info({ dataDir: config.database.dataDir }, 'No DATABASE_URL: using the embedded PGlite database');
     }
-    const deps = await assembleDeps(config, database, log);
+    const deps = await assembleDeps(config, database, log, loading);
     if (config.migrateOnStart) await runMigrations(database);
     return deps;
   } catch (error) {
@@ -53,8 +55,8 @@ export async function createDeps(config: Config, log: Logger, opening = openData
  * Wires the adapters around an open database. Tests call it with a database of their own. Each adapter's
  * modules (the LLM SDK, the .NET client, Redis) are loaded only when the configuration uses it: start-up time.
  */
-export async function assembleDeps(config: Config, database: Database, log: Logger): Promise<Deps> {
-  const modules = await adapterModules(config);
+export async function assembleDeps(config: Config, database: Database, log: Logger, loading = adapterModules(config)): Promise<Deps> {
+  const modules = await loading;
   const metrics = createMetrics();
   const llm = instrumentLlm(modules.createLlm(log), metrics);
   let curriculum: Curriculum;

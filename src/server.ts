@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   }
   // The database starts opening first, so that its start overlaps the loading of the service's other modules.
   const opening = openDatabase(config.database, databaseEvents(log));
+  opening.catch(() => {}); // createDeps awaits it and reports a failure; until then it must not count as unhandled
   const [{ buildApp }, { createDeps, closeDeps }] = await Promise.all([import('./app.js'), import('./deps.js')]);
   const deps = await createDeps(config, log, opening);
   const app = await buildApp(deps, log);

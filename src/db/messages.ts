@@ -52,7 +52,3 @@ export async function conversationFacts(db: Db, sessionId: number): Promise<{ sy
     .where(eq(chatMessages.sessionId, sessionId));
   return { system: row?.system ?? undefined, length: row?.length ?? 0, lastId: row?.lastId ?? null };
 }
-
-export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
-  return (await conversationFacts(db, sessionId)).system;
-}
