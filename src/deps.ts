@@ -108,6 +108,9 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.idleSweep.stop();
+  // A turn whose client disconnected is no longer a request the HTTP server waits for, but it still saves its
+  // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
+  await deps.tutor.idle();
   await deps.dotnet?.dispatcher.stop();
   await deps.redis?.quit().catch(() => deps.redis?.disconnect());
   await deps.database.close();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -115,6 +116,36 @@ describe('the server process', () => {
       expect((await turn).status).toBe(200);
       expect(await exited).toBe(0);
       expect(server.output()).toContain('shutting down: finishing requests in flight');
+    } finally {
+      await gemini.close();
+    }
+  });
+
+  it('on SIGTERM, also finishes and saves a turn whose client has already gone', async () => {
+    const gemini = await startGeminiDouble(scriptedTutor);
+    const dataDir = tempDir();
+    const env = { DATA_DIR: dataDir, GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url, SHUTDOWN_TIMEOUT: '10' };
+    const server = await startServer(env);
+    try {
+      const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
+      gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 1500 }));
+      const asked = gemini.requests.length;
+      // A raw request whose socket is destroyed once the turn reached the LLM: the server sees the client gone.
+      const turn = httpRequest(`${server.url}/api/sessions/${started.body.id}/message`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      turn.on('error', () => {});
+      turn.end(JSON.stringify({ message: 'What is a variable?' }));
+      await vi.waitFor(() => expect(gemini.requests.length).toBe(asked + 1), { timeout: 5000 });
+      turn.destroy();
+      expect(await server.stop()).toBe(0);
+
+      const restarted = await startServer(env);
+      try {
+        const details = await get(`${restarted.url}/api/sessions/${started.body.id}`);
+        expect(details.messages.map((message: Json) => message.role)).toEqual(['assistant', 'user', 'assistant']);
+        expect(details.messages[1].content).toBe('What is a variable?');
+      } finally {
+        await restarted.stop();
+      }
     } finally {
       await gemini.close();
     }

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
  */
 export function createTurnSlots(max: number) {
   let inUse = 0;
+  let whenIdle: (() => void)[] = [];
   return {
     /** Takes a slot and returns the function that gives it back (calling it twice is harmless). */
     take(): () => void {
@@ -20,7 +21,15 @@ export function createTurnSlots(max: number) {
         if (given) return;
         given = true;
         inUse--;
+        if (inUse === 0) {
+          whenIdle.forEach((resolve) => resolve());
+          whenIdle = [];
+        }
       };
+    },
+    /** Resolves once no slot is taken: on shutdown, turns whose client already left must still finish and save. */
+    idle(): Promise<void> {
+      return inUse === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve));
     },
   };
 }

@@ -121,5 +121,8 @@ export function createTutor(deps: TutorDeps) {
       ]);
       return { ...found, messages, progress: sessionProgress(assessments, rule), usage, progressSync };
     },
+
+    /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */
+    idle: () => slots.idle(),
   };
 }
