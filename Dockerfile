@@ -8,15 +8,16 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 
-# 2. Compile TypeScript to dist/.
+# 2. Bundle the service into dist/ (esbuild).
 FROM deps AS build
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 # The build also makes the migrated PGlite template (dist/pglite-template), from the migrations.
 COPY drizzle ./drizzle
 RUN npm run build
 
-# 3. Runtime: production dependencies, compiled code, migrations and the course catalog; no compiler, not root.
+# 3. Runtime: production dependencies, the bundle, migrations and the course catalog; no compiler, not root.
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

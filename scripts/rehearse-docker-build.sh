@@ -31,7 +31,9 @@ cp package.json package-lock.json .npmrc "$work/deps/"
 (cd "$work/deps" && npm ci --no-audit --no-fund --no-progress >/dev/null)
 
 echo "== stage build: npm run build"
-cp -r tsconfig.json tsconfig.build.json src drizzle "$work/deps/"
+mkdir -p "$work/deps/scripts"
+cp scripts/build.mjs "$work/deps/scripts/"
+cp -r tsconfig.json src drizzle "$work/deps/"
 (cd "$work/deps" && npm run build >/dev/null)
 
 echo "== stage runtime: npm ci --omit=dev, dist, drizzle, curriculum"
@@ -47,7 +49,12 @@ NODE_ENV=production HOST=127.0.0.1 PORT=$port DATA_DIR="$work/data" node dist/se
 server_pid=$!
 for _ in $(seq 1 60); do
   if PORT=$port node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
-    echo "rehearsal passed: the image's server starts and is healthy"
+    # The bundle serves the docs' scripts and styles from node_modules: they must be found at run time.
+    for asset in /docs/static/swagger-ui.css /redoc/redoc.standalone.js; do
+      PORT=$port ASSET=$asset node -e "fetch('http://127.0.0.1:' + process.env.PORT + process.env.ASSET).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" ||
+        { echo "the rehearsed image does not serve $asset" >&2; exit 1; }
+    done
+    echo "rehearsal passed: the image's server starts, is healthy and serves its docs"
     exit 0
   fi
   kill -0 "$server_pid" 2>/dev/null || break

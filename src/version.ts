@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './project-root.js';
 
-// package.json sits one level above both src/ and dist/.
-export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const version: string = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;

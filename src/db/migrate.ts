@@ -1,15 +1,17 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { projectRoot } from '../project-root.js';
 import type { Database, Schema } from './client.js';
 
-// Resolved from this file, not the working directory, so that `src/` and `dist/` both find the committed SQL.
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const migrationsFolder = path.join(projectRoot, 'drizzle');
 
 /** Applies every committed migration not yet applied. Safe to run from several instances at once on PostgreSQL. */
 export async function runMigrations(database: Database): Promise<void> {
+  // Most starts find nothing to apply: one select says so, without the lock and the migrator's DDL round trips.
+  if ((await pendingMigrations(database)) === 0) return;
   await database.withMigrationLock(async () => {
     // Each driver's migrator is loaded only when it is used, like the driver.
     if (database.kind === 'postgres') {

@@ -1,12 +1,16 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
+const require = createRequire(import.meta.url);
 // The ReDoc page loads its script from our own server, so the docs work without internet access.
-const redocScript = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
+const redocScript = require.resolve('redoc/bundles/redoc.standalone.js');
+// Bundled into dist/ (scripts/build.mjs), Swagger UI's plugin cannot find the assets it ships: it is told where.
+const swaggerUiAssets = path.join(path.dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static');
 
 const redocPage = `<!doctype html>
 <html lang="en">
@@ -41,7 +45,11 @@ export async function registerDocs(app: FastifyInstance, info: { version: string
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    baseDir: swaggerUiAssets,
+    logo: { type: 'image/svg+xml', content: readFileSync(path.join(swaggerUiAssets, 'logo.svg')) },
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(redocPage));

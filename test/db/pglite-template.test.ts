@@ -56,8 +56,11 @@ describe('the PGlite template a build leaves for first starts', () => {
 
     const again = await openPglite(dataDir, template);
     const tables = await again.query("select 1 from pg_tables where tablename = 'kept'");
+    // Opened with the embedded database's own shared buffers, not initdb's server-sized 128MB.
+    const buffers = await again.query<{ shared_buffers: string }>('show shared_buffers');
     await again.close();
     expect(tables.rows).toHaveLength(1);
+    expect(buffers.rows[0]!.shared_buffers).toBe('32MB');
   });
 
   it('without a template, PGlite creates the database itself', async () => {
