@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { chatMessages } from './schema.js';
+import { chatMessages, chatSessions } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
 export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
@@ -17,6 +17,43 @@ export async function insertMessages(
     .returning();
 }
 
+/**
+ * Ends a turn in one statement: gives back the session's turn lease and inserts the turn's messages, in order,
+ * provided the session is still active and the lease still `token`'s. Undefined when it is not: nothing is written.
+ */
+export async function saveTurnMessages(db: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
+  const rows = sql.join(
+    messages.map(
+      (message, order) =>
+        sql`(${order}::integer, ${message.role}::message_role, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
+    ),
+    sql`, `,
+  );
+  const columns = getTableColumns(chatMessages);
+  const name = (column: { name: string }) => sql.identifier(column.name);
+  // Both drivers answer a raw statement with its rows under `rows`.
+  const result = (await db.execute(sql`
+    with released as (
+      update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null
+      where ${chatSessions.id} = ${sessionId} and ${chatSessions.turnLeaseToken} = ${token} and ${chatSessions.status} = 'active'
+      returning ${chatSessions.id}
+    )
+    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
+    select released.id, m.role, m.content, m.prompt_tokens, m.output_tokens, m.cached_tokens
+    from released cross join (values ${rows}) as m(ord, role, content, prompt_tokens, output_tokens, cached_tokens)
+    order by m.ord
+    returning *`)) as { rows: Record<string, unknown>[] };
+  if (result.rows.length === 0) return undefined;
+  // A raw statement's rows carry column names and driver values: mapped as Drizzle maps a select's.
+  const saved = result.rows.map(
+    (row) =>
+      Object.fromEntries(
+        Object.entries(columns).map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])]),
+      ) as MessageRow,
+  );
+  return saved.sort((a, b) => a.id - b.id);
+}
+
 /** The messages a learner may see, in conversation order: system messages are internal. */
 export function visibleMessages(db: Db, sessionId: number): Promise<MessageRow[]> {
   return db
@@ -26,10 +63,12 @@ export function visibleMessages(db: Db, sessionId: number): Promise<MessageRow[]
     .orderBy(asc(chatMessages.id));
 }
 
-/** The newest `limit` conversation messages, oldest first. */
-export async function recentConversation(db: Db, sessionId: number, limit: number): Promise<MessageRow[]> {
+export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;
+
+/** The newest `limit` conversation messages, oldest first: only what a prompt needs of them (a turn reads these). */
+export async function recentConversation(db: Db, sessionId: number, limit: number): Promise<ConversationRow[]> {
   const newestFirst = await db
-    .select()
+    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content })
     .from(chatMessages)
     .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
     .orderBy(desc(chatMessages.id))
@@ -39,16 +78,15 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
 
 /**
  * What a turn needs to know of a session's messages besides the recent ones, in one round trip: the system
- * prompt, how many conversation messages there are, and the newest message's id.
+ * prompt, and how many conversation messages there are.
  */
-export async function conversationFacts(db: Db, sessionId: number): Promise<{ system: string | undefined; length: number; lastId: number | null }> {
+export async function conversationFacts(db: Db, sessionId: number): Promise<{ system: string | undefined; length: number }> {
   const [row] = await db
     .select({
       system: sql<string | null>`(select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${sessionId} and ${chatMessages.role} = 'system' order by ${chatMessages.id} limit 1)`,
       length: sql<number>`count(*) filter (where ${chatMessages.role} <> 'system')`.mapWith(Number),
-      lastId: sql<number | null>`max(${chatMessages.id})`,
     })
     .from(chatMessages)
     .where(eq(chatMessages.sessionId, sessionId));
-  return { system: row?.system ?? undefined, length: row?.length ?? 0, lastId: row?.lastId ?? null };
+  return { system: row?.system ?? undefined, length: row?.length ?? 0 };
 }

@@ -28,44 +28,37 @@ export async function findSessionWithContext(
   return row;
 }
 
-/**
- * Locks the session row until the transaction ends, so turns on one session commit one at a time; with the
- * id of its newest message, which the lock keeps from changing.
- */
-export async function lockSession(tx: Db, sessionId: number): Promise<{ session: SessionRow; lastMessageId: number | null } | undefined> {
-  const [row] = await tx
-    .select({
-      session: chatSessions,
-      // Spelled out: in a select list Drizzle writes columns without their table, which the subquery would misread.
-      lastMessageId: sql<number | null>`(select max(m.id) from chat_messages m where m.session_id = chat_sessions.id)`,
-    })
-    .from(chatSessions)
-    .where(eq(chatSessions.id, sessionId))
-    .for('update');
-  return row;
-}
-
 export async function completeSession(tx: Db, sessionId: number, completedAt: Date): Promise<void> {
   await tx.update(chatSessions).set({ status: 'completed', completedAt }).where(eq(chatSessions.id, sessionId));
 }
 
 /**
- * Takes the session for one turn, across instances, without holding a lock while the LLM answers: false when
- * another turn holds it (or the session is not active). The lease ends with the turn, or after `leaseMs`.
+ * Takes the session for one turn, across instances, without holding a lock while the LLM answers, and returns it
+ * with its context in the same statement. The lease ends with the turn, or after `leaseMs`. Undefined when it was
+ * not taken (missing, someone else's with `ownerId`, not active, or another turn holds it): the caller tells which.
  */
-export async function acquireTurnLease(db: Db, sessionId: number, token: string, leaseMs: number): Promise<boolean> {
-  const rows = await db
+export async function leaseSessionForTurn(
+  db: Db,
+  sessionId: number,
+  ownerId: number | undefined,
+  token: string,
+  leaseMs: number,
+): Promise<{ session: SessionRow; context: ContextRow } | undefined> {
+  const [row] = await db
     .update(chatSessions)
     .set({ turnLeaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`, turnLeaseToken: token })
+    .from(sessionContexts)
     .where(
       and(
         eq(chatSessions.id, sessionId),
+        eq(sessionContexts.sessionId, chatSessions.id),
+        ownerId === undefined ? undefined : eq(chatSessions.userId, ownerId),
         eq(chatSessions.status, 'active'),
         or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
       ),
     )
-    .returning({ id: chatSessions.id });
-  return rows.length > 0;
+    .returning({ session: chatSessions, context: sessionContexts });
+  return row;
 }
 
 export async function releaseTurnLease(db: Db, sessionId: number, token: string): Promise<void> {

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
-import { conversationFacts, insertMessages, recentConversation, type MessageRow } from '../db/messages.js';
-import {
-  acquireTurnLease,
-  completeSession,
-  findSessionWithContext,
-  lockSession,
-  releaseTurnLease,
-  type ContextRow,
-  type SessionRow,
-} from '../db/sessions.js';
+import { conversationFacts, recentConversation, saveTurnMessages, type MessageRow } from '../db/messages.js';
+import { completeSession, findSessionWithContext, leaseSessionForTurn, releaseTurnLease, type ContextRow, type SessionRow } from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
 import { classifyReply } from './answers.js';
@@ -41,7 +33,6 @@ interface TurnInputs {
   system: string;
   history: ConversationMessage[];
   asked: AssessmentRow[];
-  lastIdBefore: number | null;
 }
 
 /**
@@ -50,24 +41,17 @@ interface TurnInputs {
  */
 export async function prepareTurn(context: TutorContext, sessionId: number, message: string, ownerId?: number): Promise<PreparedTurn> {
   const { db, config, log } = context;
-  const found = await findOwnedSession(db, sessionId, ownerId);
-  if (found.session.status !== 'active') throw notActive(found.session);
-  const giveBackSlot = context.slots.take();
   const lease = randomUUID();
-  const acquired = await acquireTurnLease(db, sessionId, lease, config.turnLeaseMs).catch((error: unknown) => {
-    giveBackSlot();
-    throw error;
-  });
-  if (!acquired) {
-    giveBackSlot();
-    throw new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
-  }
-  // A turn that commits gives the lease back in its transaction; one that fails gives it back here.
+  const found = await leaseSessionForTurn(db, sessionId, ownerId, lease, config.turnLeaseMs);
+  if (!found) throw await whyNotLeased(db, sessionId, ownerId);
+  // A turn that saves gives the lease back with its messages; one that fails, or is refused here, gives it back now.
+  let giveBackSlot = () => {};
   const release = async () => {
     giveBackSlot();
     await releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
   };
   try {
+    giveBackSlot = context.slots.take();
     const inputs = await readTurnInputs(context, found);
     return {
       run: (onText) =>
@@ -88,10 +72,17 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
   }
 }
 
+/** Why a session could not be taken for a turn: 404, 409 not active, or 409 another turn holds it. */
+async function whyNotLeased(db: Db, sessionId: number, ownerId: number | undefined): Promise<AppError> {
+  const { session } = await findOwnedSession(db, sessionId, ownerId);
+  if (session.status !== 'active') return notActive(session);
+  return new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
+}
+
 async function readTurnInputs(context: TutorContext, found: { session: SessionRow; context: ContextRow }): Promise<TurnInputs> {
   const { db, config } = context;
   const sessionId = found.session.id;
-  const [{ system, length: total, lastId: lastIdBefore }, recent, asked] = await Promise.all([
+  const [{ system, length: total }, recent, asked] = await Promise.all([
     conversationFacts(db, sessionId),
     recentConversation(db, sessionId, config.maxConversationHistory),
     sessionAssessments(db, sessionId),
@@ -103,7 +94,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
   });
-  return { ...found, system, history, asked, lastIdBefore };
+  return { ...found, system, history, asked };
 }
 
 async function runTurn(context: TutorContext, inputs: TurnInputs, message: string, lease: string, onText?: (text: string) => void): Promise<TurnResult> {
@@ -141,22 +132,17 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
   const completes = graded ? passedByGrade : reply.markerSeen;
   const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
 
-  return db.transaction(async (tx) => {
-    const found = await lockSession(tx, sessionId);
-    if (!found) throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
-    const locked = found.session;
-    if (locked.status !== 'active') throw notActive(locked);
-    // The lease keeps turns apart; this catches a turn whose lease ran out while another went ahead.
-    if (found.lastMessageId !== inputs.lastIdBefore) {
-      throw new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
-    }
-    const [learnerMessage, tutorMessage] = await insertMessages(tx, sessionId, [
+  const skipsPending = newQuestion !== undefined && pending !== undefined && !grade;
+  const save = async (q: Db): Promise<TurnResult> => {
+    const saved = await saveTurnMessages(q, sessionId, lease, [
       { role: 'user', content: message },
       { role: 'assistant', content: reply.text, ...reply.usage },
     ]);
+    if (!saved) throw await whyNotSaved(q, sessionId);
+    const [learnerMessage, tutorMessage] = saved;
     const now = tutorMessage!.createdAt;
     if (pending && grade) {
-      await recordGrade(tx, pending.id, {
+      await recordGrade(q, pending.id, {
         learnerAnswer: message,
         correct: grade.correct,
         feedback: grade.feedback,
@@ -165,19 +151,29 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
         ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
       });
     }
-    const skipsPending = newQuestion !== undefined && pending !== undefined && !grade;
-    if (skipsPending) await skipAssessment(tx, pending.id);
-    if (newQuestion) await insertAssessment(tx, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+    if (skipsPending) await skipAssessment(q, pending.id);
+    if (newQuestion) await insertAssessment(q, newAssessment(sessionId, newQuestion, tutorMessage!.id));
     if (completes) {
-      await completeSession(tx, sessionId, now);
-      const { userId, courseId, topicId } = locked;
-      await curriculum.recordCompletion(tx, { userId, courseId, topicId, sessionId, completedAt: now });
+      await completeSession(q, sessionId, now);
+      const { userId, courseId, topicId } = session;
+      await curriculum.recordCompletion(q, { userId, courseId, topicId, sessionId, completedAt: now });
     }
-    await releaseTurnLease(tx, sessionId, lease);
-    // The session's assessments as this transaction leaves them: the grade is in progressBefore already.
+    // The session's assessments as this turn leaves them: the grade is in progressBefore already.
     const progress = { ...progressBefore, asked: progressBefore.asked - (skipsPending ? 1 : 0) + (newQuestion ? 1 : 0) };
     return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
-  });
+  };
+  // Most turns only add their two messages: one statement. One that also grades, asks or completes writes it all
+  // in one transaction, whose first statement locks the session row.
+  return (pending && grade) || newQuestion || completes ? db.transaction(save) : save(db);
+}
+
+/** Why a turn's messages were not saved: the session is gone or no longer active, or the turn lost its lease. */
+async function whyNotSaved(db: Db, sessionId: number): Promise<AppError> {
+  const found = await findSessionWithContext(db, sessionId);
+  if (!found) return new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+  if (found.session.status !== 'active') return notActive(found.session);
+  // The lease ran out while the LLM answered, and another turn took the session.
+  return new AppError('turn_conflict', 'Another message to this session was answered meanwhile; reload the session and resend.');
 }
 
 /** The session with its context; 404 when it does not exist or, with `ownerId`, belongs to someone else. */

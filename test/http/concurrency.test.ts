@@ -53,6 +53,33 @@ describe('two messages to one session at once', () => {
     expect(await conversation(id)).toHaveLength(5);
   });
 
+  it('a turn whose lease another turn took while the LLM answered saves nothing: 409 turn_conflict', async () => {
+    const { id } = await startSession(t.app);
+    slowTutor();
+    const asked = gemini.requests.length;
+    // An answer: graded, so the turn writes in a transaction.
+    const turn = sendMessage(t.app, id, 'string');
+    await expect.poll(() => gemini.requests.slice(asked).some((request) => !request.grading)).toBe(true);
+    // As if the lease had run out and another instance's turn had taken the session.
+    await t.testDatabase.database.db.update(chatSessions).set({ turnLeaseToken: 'another-turn' }).where(eq(chatSessions.id, id));
+    expectProblem(await turn, 409, 'turn_conflict');
+    expect(await conversation(id)).toEqual(['assistant']);
+    const [session] = await t.testDatabase.database.db.select().from(chatSessions).where(eq(chatSessions.id, id));
+    expect(session!.turnLeaseToken).toBe('another-turn');
+  });
+
+  it('a session abandoned while its turn waits on the LLM takes nothing from that turn', async () => {
+    const { id } = await startSession(t.app);
+    slowTutor();
+    const asked = gemini.requests.length;
+    // A question of the learner's own: the turn only adds its two messages, in one statement.
+    const turn = sendMessage(t.app, id, 'What does a variable hold?');
+    await expect.poll(() => gemini.requests.slice(asked).some((request) => !request.grading)).toBe(true);
+    expect((await t.app.inject({ method: 'POST', url: `/api/sessions/${id}/abandon` })).statusCode).toBe(200);
+    expectProblem(await turn, 409, 'session_not_active');
+    expect(await conversation(id)).toEqual(['assistant']);
+  });
+
   it('a failed turn releases the session at once', async () => {
     const { id } = await startSession(t.app);
     gemini.behave(() => ({ status: 500 }));
