@@ -51,7 +51,7 @@ try {
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
   const turn = await turnScenario(service, sizes, log);
   const conversation = await conversationScenario(service, double, sizes);
-  log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${conversation.get.p50Ms} ms`);
+  log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${conversation.get.p50Ms.toFixed(2)} ms`);
   const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
   log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
   const slow = await slowLlmScenario(service, double, sizes);

@@ -54,10 +54,12 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   return saved.sort((a, b) => a.id - b.id);
 }
 
-/** The messages a learner may see, in conversation order: system messages are internal. */
-export function visibleMessages(db: Db, sessionId: number): Promise<MessageRow[]> {
+export type VisibleMessage = Pick<MessageRow, 'id' | 'role' | 'content' | 'createdAt'>;
+
+/** The messages a learner may see, in conversation order (system messages are internal), with what the API shows of them. */
+export function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
   return db
-    .select()
+    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content, createdAt: chatMessages.createdAt })
     .from(chatMessages)
     .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
     .orderBy(asc(chatMessages.id));

@@ -1,5 +1,5 @@
 import type { SessionRow } from '../db/sessions.js';
-import type { MessageRow } from '../db/messages.js';
+import type { VisibleMessage } from '../db/messages.js';
 import type { SessionProgress } from '../tutoring/session-state.js';
 import type { TurnResult } from '../tutoring/turn.js';
 
@@ -42,7 +42,7 @@ export function presentProgress(progress: SessionProgress) {
   };
 }
 
-export function presentMessage(message: MessageRow) {
+export function presentMessage(message: VisibleMessage) {
   return {
     id: message.id,
     role: message.role === 'user' ? ('user' as const) : ('assistant' as const),

@@ -159,6 +159,10 @@ export const sessionRoutes =
           params: sessionIdParams,
           response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
+        // A conversation holds hundreds of messages, and Zod's encode walks each against the schema: with 500, that
+        // was a tenth of this request's time (BENCHMARKS.md). The handler's result is checked against the same schema
+        // by its type at compile time, so this route's responses are written by JSON.stringify alone.
+        serializerCompiler: () => (data) => JSON.stringify(data),
       },
       async (request) => {
         const { session, context, messages, progress, usage, progressSync } = await tutor.getSession(request.params.id, ownerOf(request));

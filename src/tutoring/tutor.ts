@@ -3,7 +3,7 @@ import type { TutoringConfig } from '../config.js';
 import type { Curriculum } from '../curriculum/curriculum.js';
 import type { Db } from '../db/client.js';
 import { insertAssessment, sessionAssessments } from '../db/assessments.js';
-import { insertMessages, visibleMessages, type MessageRow } from '../db/messages.js';
+import { insertMessages, visibleMessages, type MessageRow, type VisibleMessage } from '../db/messages.js';
 import { abandonSession, insertSession, userSessions, type ContextRow, type SessionRow } from '../db/sessions.js';
 import { syncState, type OutboxRow } from '../db/outbox.js';
 import { sessionUsage } from '../db/usage.js';
@@ -34,7 +34,7 @@ export interface StartedSession {
 export interface SessionDetails {
   session: SessionRow;
   context: ContextRow;
-  messages: MessageRow[];
+  messages: VisibleMessage[];
   progress: SessionProgress;
   usage: TokenUsage;
   /** Delivery of the completion notice to the .NET backend; null without one, or before completion. */
