@@ -1,5 +1,5 @@
-import { asc, eq } from 'drizzle-orm';
-import type { Db } from './client.js';
+import { asc, eq, sql } from 'drizzle-orm';
+import { preparedFor, type Db } from './client.js';
 import { assessments } from './schema.js';
 
 export type AssessmentRow = typeof assessments.$inferSelect;
@@ -12,8 +12,12 @@ export type GradeRecord = Pick<
   'learnerAnswer' | 'correct' | 'feedback' | 'answerMessageId' | 'gradedAt' | 'promptTokens' | 'outputTokens' | 'cachedTokens'
 >;
 
+const ofSession = preparedFor((db) =>
+  db.select().from(assessments).where(eq(assessments.sessionId, sql.placeholder('sessionId'))).orderBy(asc(assessments.id)).prepare('session_assessments'),
+);
+
 export function sessionAssessments(db: Db, sessionId: number): Promise<AssessmentRow[]> {
-  return db.select().from(assessments).where(eq(assessments.sessionId, sessionId)).orderBy(asc(assessments.id));
+  return ofSession(db).execute({ sessionId });
 }
 
 export async function insertAssessment(tx: Db, assessment: NewAssessment): Promise<void> {

@@ -10,6 +10,23 @@ export type Schema = typeof schema;
 /** A database handle or an open transaction: query modules accept either. Both drivers share this type. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
+/**
+ * Statements built once for each database handle and reused: Drizzle's prepared queries belong to the handle they
+ * were built on. The ones a turn runs on every message are built this way, so their SQL is not rebuilt each time
+ * and, on PostgreSQL, each connection parses and plans them once.
+ */
+export function preparedFor<T>(build: (db: Db) => T): (db: Db) => T {
+  const built = new WeakMap<Db, T>();
+  return (db) => {
+    let statements = built.get(db);
+    if (statements === undefined) {
+      statements = build(db);
+      built.set(db, statements);
+    }
+    return statements;
+  };
+}
+
 export interface Database {
   readonly kind: DatabaseConfig['kind'];
   readonly db: Db;

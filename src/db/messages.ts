@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
-import type { Db } from './client.js';
+import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
@@ -66,15 +66,30 @@ export function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessa
 }
 
 export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;
+const turnReads = preparedFor((db) => {
+  const sessionId = sql.placeholder('sessionId');
+  return {
+    recent: db
+      .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content })
+      .from(chatMessages)
+      .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
+      .orderBy(desc(chatMessages.id))
+      .limit(sql.placeholder('limit'))
+      .prepare('recent_conversation'),
+    facts: db
+      .select({
+        system: sql<string | null>`(select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${sessionId} and ${chatMessages.role} = 'system' order by ${chatMessages.id} limit 1)`,
+        length: sql<number>`count(*) filter (where ${chatMessages.role} <> 'system')`.mapWith(Number),
+      })
+      .from(chatMessages)
+      .where(eq(chatMessages.sessionId, sessionId))
+      .prepare('conversation_facts'),
+  };
+});
 
 /** The newest `limit` conversation messages, oldest first: only what a prompt needs of them (a turn reads these). */
 export async function recentConversation(db: Db, sessionId: number, limit: number): Promise<ConversationRow[]> {
-  const newestFirst = await db
-    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content })
-    .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
-    .orderBy(desc(chatMessages.id))
-    .limit(limit);
+  const newestFirst = await turnReads(db).recent.execute({ sessionId, limit });
   return newestFirst.reverse();
 }
 
@@ -83,12 +98,6 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
  * prompt, and how many conversation messages there are.
  */
 export async function conversationFacts(db: Db, sessionId: number): Promise<{ system: string | undefined; length: number }> {
-  const [row] = await db
-    .select({
-      system: sql<string | null>`(select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${sessionId} and ${chatMessages.role} = 'system' order by ${chatMessages.id} limit 1)`,
-      length: sql<number>`count(*) filter (where ${chatMessages.role} <> 'system')`.mapWith(Number),
-    })
-    .from(chatMessages)
-    .where(eq(chatMessages.sessionId, sessionId));
+  const [row] = await turnReads(db).facts.execute({ sessionId });
   return { system: row?.system ?? undefined, length: row?.length ?? 0 };
 }

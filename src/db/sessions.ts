@@ -1,5 +1,5 @@
 import { and, count, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
-import type { Db } from './client.js';
+import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions, sessionContexts } from './schema.js';
 
 export type SessionRow = typeof chatSessions.$inferSelect;
@@ -44,22 +44,33 @@ export async function leaseSessionForTurn(
   token: string,
   leaseMs: number,
 ): Promise<{ session: SessionRow; context: ContextRow } | undefined> {
-  const [row] = await db
-    .update(chatSessions)
-    .set({ turnLeaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`, turnLeaseToken: token })
-    .from(sessionContexts)
-    .where(
-      and(
-        eq(chatSessions.id, sessionId),
-        eq(sessionContexts.sessionId, chatSessions.id),
-        ownerId === undefined ? undefined : eq(chatSessions.userId, ownerId),
-        eq(chatSessions.status, 'active'),
-        or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
-      ),
-    )
-    .returning({ session: chatSessions, context: sessionContexts });
+  const statements = leaseStatements(db);
+  const [row] = ownerId === undefined ? await statements.any.execute({ sessionId, token, leaseMs }) : await statements.owned.execute({ sessionId, token, leaseMs, ownerId });
   return row;
 }
+
+const leaseStatements = preparedFor((db) => {
+  const lease = (owned: boolean, name: string) =>
+    db
+      .update(chatSessions)
+      .set({
+        turnLeaseUntil: sql`now() + ${sql.placeholder('leaseMs')} * interval '1 millisecond'`,
+        turnLeaseToken: sql`${sql.placeholder('token')}`,
+      })
+      .from(sessionContexts)
+      .where(
+        and(
+          eq(chatSessions.id, sql.placeholder('sessionId')),
+          eq(sessionContexts.sessionId, chatSessions.id),
+          owned ? eq(chatSessions.userId, sql.placeholder('ownerId')) : undefined,
+          eq(chatSessions.status, 'active'),
+          or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
+        ),
+      )
+      .returning({ session: chatSessions, context: sessionContexts })
+      .prepare(name);
+  return { any: lease(false, 'lease_session'), owned: lease(true, 'lease_owned_session') };
+});
 
 export async function releaseTurnLease(db: Db, sessionId: number, token: string): Promise<void> {
   await db
