@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { SlowLlm } from './scenarios.js';
 
 export interface Results {
   machine: Record<string, string | number>;
   turn: { rps: number; p50_ms: number; p99_ms: number; raw_sql_rps: number; ratio: number; connections: number; statements: number };
-  slow_llm: { in_flight: number; llm_latency_ms: number; rps: number; ideal_rps: number; efficiency: number; errors: number; peak_rss_mb: number };
+  slow_llm: SlowLlm;
   get_session: { messages: number; p50_ms: number; raw_p50_ms: number; ratio: number };
   prompt_growth: { turn_5: number; turn_50: number; turn_200: number };
   stream: { first_byte_overhead_ms: number };
@@ -37,6 +38,7 @@ function checks(r: Results): [string, string, string, boolean][] {
     ['turn p99 at half rate', ms(r.turn.p99_ms), '≤ 15 ms', r.turn.p99_ms <= 15],
     ['slow LLM rps', `${r.slow_llm.rps.toFixed(1)} of ${r.slow_llm.ideal_rps.toFixed(1)} ideal`, '', true],
     ['slow LLM efficiency', r.slow_llm.efficiency.toFixed(3), '≥ 0.9', r.slow_llm.efficiency >= 0.9],
+    ['slow LLM efficiency, all 500 at once', r.slow_llm.synchronized_efficiency.toFixed(3), '', true],
     ['slow LLM errors', String(r.slow_llm.errors), '0', r.slow_llm.errors === 0],
     ['slow LLM peak RSS', `${r.slow_llm.peak_rss_mb.toFixed(0)} MB`, '≤ 400 MB', r.slow_llm.peak_rss_mb <= 400],
     [`GET session (${r.get_session.messages} messages) p50`, ms(r.get_session.p50_ms), '', true],

@@ -55,7 +55,9 @@ try {
   const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
   log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
   const slow = await slowLlmScenario(service, double, sizes);
-  log(`  slow LLM: ${slow.rps.toFixed(1)} turns/s of ${slow.ideal_rps} ideal, ${slow.errors} errors, peak RSS ${slow.peak_rss_mb.toFixed(0)} MB`);
+  log(
+    `  slow LLM: ${slow.rps.toFixed(1)} turns/s of ${slow.ideal_rps} ideal (all at once: ${(slow.synchronized_efficiency * slow.ideal_rps).toFixed(1)}), ${slow.errors} errors, peak RSS ${slow.peak_rss_mb.toFixed(0)} MB`,
+  );
   await service.stop();
 
   // The raw figures: the captured statements, straight to the database, once the service has let go of it.

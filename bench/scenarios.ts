@@ -1,5 +1,5 @@
 import type { LlmDouble, ServiceProcess } from './processes.js';
-import { driveGets, driveTurns, learnerQuestion, sendTurn, serviceHeaders, startSession, startSessions, type LoadResult } from './load.js';
+import { driveGets, driveLearners, driveTurns, learnerQuestion, paceTurns, sendTurn, serviceHeaders, startSession, startSessions, type LoadResult } from './load.js';
 import { capturedStatements, type Statement } from './sql.js';
 
 export interface Sizes {
@@ -58,11 +58,8 @@ export async function turnScenario(service: ServiceProcess, sizes: Sizes, log: (
     if (!best || result.rps > best.rps) best = { ...result, connections };
   }
   const rate = Math.max(1, Math.floor(best!.rps / 2));
-  // Fewer clients than at the peak: autocannon paces each connection on its own, and many paced connections
-  // fire in bursts, which would measure the bursts rather than the rate.
-  const connections = Math.max(2, Math.ceil(best!.connections / 4));
-  const halfRate = await driveTurns({ url: service.url, sessions, connections, seconds: sizes.halfRateSeconds, rate });
-  log(`  turn: ${rate} turns/s offered from ${connections} connections → p50 ${halfRate.p50Ms} ms, p99 ${halfRate.p99Ms} ms, ${halfRate.errors} errors`);
+  const halfRate = await paceTurns({ url: service.url, sessions, rate, seconds: sizes.halfRateSeconds });
+  log(`  turn: ${rate} turns/s, evenly spaced → p50 ${halfRate.p50Ms.toFixed(1)} ms, p99 ${halfRate.p99Ms.toFixed(1)} ms, ${halfRate.errors} errors`);
   return { best: best!, halfRate, sessions };
 }
 
@@ -133,20 +130,36 @@ export interface SlowLlm {
   efficiency: number;
   errors: number;
   peak_rss_mb: number;
+  /** All 500 learners sending at the same instant, round after round: the arrivals come in bursts of 500. */
+  synchronized_efficiency: number;
 }
 
-/** 500 turns always in flight while the LLM takes 2 s to answer each: does the service keep up and stay small? */
+/**
+ * 500 learners, each with a turn always in flight, while the LLM takes 2 s to answer each: does the service keep
+ * up and stay small? First the learners all send at the same instant, round after round (`synchronized`), then
+ * as learners do, spread out; the peak resident set is over both.
+ */
 export async function slowLlmScenario(service: ServiceProcess, double: LlmDouble, sizes: Sizes): Promise<SlowLlm> {
   const inFlight = 500;
   const latencyMs = 2000;
+  const ideal = inFlight / (latencyMs / 1000);
   const sessions = await startSessions(service.url, inFlight);
   await double.send({ type: 'latency', ms: latencyMs });
   service.resetPeakRss();
-  const result = await driveTurns({ url: service.url, sessions, connections: inFlight, amount: inFlight * sizes.slowRounds });
+  const synchronized = await driveTurns({ url: service.url, sessions, connections: inFlight, amount: inFlight * sizes.slowRounds });
+  const steady = await driveLearners({ url: service.url, sessions, rampMs: latencyMs, seconds: (sizes.slowRounds * latencyMs) / 1000 });
   const peak = service.peakRssMb();
   await double.send({ type: 'latency', ms: 0 });
-  const ideal = inFlight / (latencyMs / 1000);
-  return { in_flight: inFlight, llm_latency_ms: latencyMs, rps: result.rps, ideal_rps: ideal, efficiency: result.rps / ideal, errors: result.errors, peak_rss_mb: peak };
+  return {
+    in_flight: inFlight,
+    llm_latency_ms: latencyMs,
+    rps: steady.rps,
+    ideal_rps: ideal,
+    efficiency: steady.rps / ideal,
+    errors: steady.errors + synchronized.errors,
+    peak_rss_mb: peak,
+    synchronized_efficiency: synchronized.rps / ideal,
+  };
 }
 
 export function median(values: number[]): number {
