@@ -49,15 +49,19 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/** `npm start`'s command, `node [flags] dist/server.js`, as words: the service runs here as it runs there. */
+const startCommand = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1);
+
 /**
- * The compiled service (`dist/server.js`, as `npm start` runs it) with only the given environment. Its log goes
- * to a file: reading it through a pipe would cost the benchmark's process CPU while it measures.
+ * The bundled service, started as `npm start` starts it, with only the given environment (and extra Node.js
+ * flags, to profile it). Its log goes to a file: reading it through a pipe would cost the benchmark's process CPU
+ * while it measures.
  */
 export async function startService(env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const port = await freePort();
   const output = openSync(logFile, 'w');
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/server.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...startCommand], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', output, output],

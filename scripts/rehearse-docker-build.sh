@@ -42,10 +42,14 @@ cp package.json package-lock.json .npmrc "$work/runtime/"
 (cd "$work/runtime" && npm ci --omit=dev --no-audit --no-fund --no-progress >/dev/null)
 cp -r "$work/deps/dist" drizzle curriculum "$work/runtime/"
 
-echo "== run: node dist/server.js, then the HEALTHCHECK"
+echo "== run: the image's CMD, then the HEALTHCHECK"
+# The image must run the service as npm start does, with the same Node.js flags.
+cmd=$(node -e "const line = require('fs').readFileSync('Dockerfile', 'utf8').split('\\n').find((l) => l.startsWith('CMD ')); console.log(JSON.parse(line.slice(4)).join(' '))")
+start=$(node -p "require('./package.json').scripts.start")
+[ "$cmd" = "$start" ] || { echo "Dockerfile CMD ($cmd) differs from npm start ($start)" >&2; exit 1; }
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 cd "$work/runtime"
-NODE_ENV=production HOST=127.0.0.1 PORT=$port DATA_DIR="$work/data" node dist/server.js >"$work/server.log" 2>&1 &
+NODE_ENV=production HOST=127.0.0.1 PORT=$port DATA_DIR="$work/data" $cmd >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do
   if PORT=$port node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
