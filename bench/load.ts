@@ -71,7 +71,6 @@ export async function driveTurns(load: TurnLoad): Promise<LoadResult> {
 export async function paceTurns(load: { url: string; sessions: number[]; rate: number; seconds: number }): Promise<LoadResult> {
   const idle = [...load.sessions];
   const agent = new Agent({ keepAlive: true });
-  const body = JSON.stringify({ message: learnerQuestion });
   const times: number[] = [];
   let errors = 0;
   const turn = async () => {
@@ -81,14 +80,7 @@ export async function paceTurns(load: { url: string; sessions: number[]; rate: n
       return;
     }
     const sent = performance.now();
-    const status = await new Promise<number>((resolve) => {
-      request(`${load.url}/api/sessions/${sessionId}/message`, { method: 'POST', agent, headers: serviceHeaders }, (response) => {
-        response.on('data', () => {});
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      })
-        .on('error', () => resolve(0))
-        .end(body);
-    });
+    const status = await postTurn(agent, load.url, sessionId);
     idle.push(sessionId);
     if (status === 200) times.push(performance.now() - sent);
     else errors++;
@@ -114,7 +106,6 @@ export async function paceTurns(load: { url: string; sessions: number[]; rate: n
  */
 export async function driveLearners(load: { url: string; sessions: number[]; rampMs: number; seconds: number }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  const body = JSON.stringify({ message: learnerQuestion });
   const started = performance.now();
   const windowStart = started + load.rampMs;
   const windowEnd = windowStart + load.seconds * 1000;
@@ -123,14 +114,7 @@ export async function driveLearners(load: { url: string; sessions: number[]; ram
   const learner = async (sessionId: number, index: number) => {
     await new Promise((resolve) => setTimeout(resolve, (index * load.rampMs) / load.sessions.length));
     while (performance.now() < windowEnd) {
-      const status = await new Promise<number>((resolve) => {
-        request(`${load.url}/api/sessions/${sessionId}/message`, { method: 'POST', agent, headers: serviceHeaders }, (response) => {
-          response.on('data', () => {});
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        })
-          .on('error', () => resolve(0))
-          .end(body);
-      });
+      const status = await postTurn(agent, load.url, sessionId);
       const answered = performance.now();
       if (status !== 200) errors++;
       else if (answered >= windowStart && answered <= windowEnd) ok++;
@@ -139,6 +123,20 @@ export async function driveLearners(load: { url: string; sessions: number[]; ram
   await Promise.all(load.sessions.map(learner));
   agent.destroy();
   return { rps: ok / load.seconds, p50Ms: NaN, p99Ms: NaN, ok, errors, seconds: load.seconds };
+}
+
+const turnBody = JSON.stringify({ message: learnerQuestion });
+
+/** One turn over `node:http`, read to its last byte; its status, 0 when the connection failed. */
+function postTurn(agent: Agent, url: string, sessionId: number): Promise<number> {
+  return new Promise((resolve) => {
+    request(`${url}/api/sessions/${sessionId}/message`, { method: 'POST', agent, headers: serviceHeaders }, (response) => {
+      response.on('data', () => {});
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', () => resolve(0))
+      .end(turnBody);
+  });
 }
 
 const quantiles = (sorted: number[]) => {

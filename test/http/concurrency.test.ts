@@ -28,6 +28,16 @@ const slowTutor = () => gemini.behave((request, index) => ({ ...scriptedTutor(re
 const conversation = async (id: number) =>
   (await t.app.inject({ url: `/api/sessions/${id}` })).json().messages.map((m: { role: string }) => m.role);
 
+/** A turn on a new session, sent and left waiting on the (slow) tutor's reply. */
+async function turnWaitingOnTheTutor(message: string) {
+  const { id } = await startSession(t.app);
+  slowTutor();
+  const asked = gemini.requests.length;
+  const turn = sendMessage(t.app, id, message);
+  await expect.poll(() => gemini.requests.slice(asked).some((request) => !request.grading)).toBe(true);
+  return { id, turn };
+}
+
 describe('two messages to one session at once', () => {
   it('on two instances: exactly one proceeds, the other gets 409 turn_in_progress, and history never interleaves', async () => {
     const { id } = await startSession(t.app);
@@ -54,12 +64,8 @@ describe('two messages to one session at once', () => {
   });
 
   it('a turn whose lease another turn took while the LLM answered saves nothing: 409 turn_conflict', async () => {
-    const { id } = await startSession(t.app);
-    slowTutor();
-    const asked = gemini.requests.length;
     // An answer: graded, so the turn writes in a transaction.
-    const turn = sendMessage(t.app, id, 'string');
-    await expect.poll(() => gemini.requests.slice(asked).some((request) => !request.grading)).toBe(true);
+    const { id, turn } = await turnWaitingOnTheTutor('string');
     // As if the lease had run out and another instance's turn had taken the session.
     await t.testDatabase.database.db.update(chatSessions).set({ turnLeaseToken: 'another-turn' }).where(eq(chatSessions.id, id));
     expectProblem(await turn, 409, 'turn_conflict');
@@ -69,12 +75,8 @@ describe('two messages to one session at once', () => {
   });
 
   it('a session abandoned while its turn waits on the LLM takes nothing from that turn', async () => {
-    const { id } = await startSession(t.app);
-    slowTutor();
-    const asked = gemini.requests.length;
     // A question of the learner's own: the turn only adds its two messages, in one statement.
-    const turn = sendMessage(t.app, id, 'What does a variable hold?');
-    await expect.poll(() => gemini.requests.slice(asked).some((request) => !request.grading)).toBe(true);
+    const { id, turn } = await turnWaitingOnTheTutor('What does a variable hold?');
     expect((await t.app.inject({ method: 'POST', url: `/api/sessions/${id}/abandon` })).statusCode).toBe(200);
     expectProblem(await turn, 409, 'session_not_active');
     expect(await conversation(id)).toEqual(['assistant']);
