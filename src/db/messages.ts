@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import { preparedFor, type Db } from './client.js';
-import { chatMessages, chatSessions } from './schema.js';
+import { chatMessages, chatSessions, messageRole } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
 export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
@@ -22,10 +22,13 @@ export async function insertMessages(
  * provided the session is still active and the lease still `token`'s. Undefined when it is not: nothing is written.
  */
 export async function saveTurnMessages(db: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
+  // Drizzle's builders cannot feed an UPDATE in a WITH clause into an INSERT … SELECT: written with its `sql`
+  // template instead, every name taken from the schema.
+  const role = sql.identifier(messageRole.enumName);
   const rows = sql.join(
     messages.map(
       (message, order) =>
-        sql`(${order}::integer, ${message.role}::message_role, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
+        sql`(${order}::integer, ${message.role}::${role}, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
     ),
     sql`, `,
   );
@@ -66,6 +69,7 @@ export function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessa
 }
 
 export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;
+
 const turnReads = preparedFor((db) => {
   const sessionId = sql.placeholder('sessionId');
   return {

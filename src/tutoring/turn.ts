@@ -133,16 +133,16 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
   const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
 
   const skipsPending = newQuestion !== undefined && pending !== undefined && !grade;
-  const save = async (q: Db): Promise<TurnResult> => {
-    const saved = await saveTurnMessages(q, sessionId, lease, [
+  const save = async (writer: Db): Promise<TurnResult> => {
+    const saved = await saveTurnMessages(writer, sessionId, lease, [
       { role: 'user', content: message },
       { role: 'assistant', content: reply.text, ...reply.usage },
     ]);
-    if (!saved) throw await whyNotSaved(q, sessionId);
+    if (!saved) throw await whyNotSaved(writer, sessionId);
     const [learnerMessage, tutorMessage] = saved;
     const now = tutorMessage!.createdAt;
     if (pending && grade) {
-      await recordGrade(q, pending.id, {
+      await recordGrade(writer, pending.id, {
         learnerAnswer: message,
         correct: grade.correct,
         feedback: grade.feedback,
@@ -151,12 +151,12 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
         ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
       });
     }
-    if (skipsPending) await skipAssessment(q, pending.id);
-    if (newQuestion) await insertAssessment(q, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+    if (skipsPending) await skipAssessment(writer, pending.id);
+    if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
     if (completes) {
-      await completeSession(q, sessionId, now);
+      await completeSession(writer, sessionId, now);
       const { userId, courseId, topicId } = session;
-      await curriculum.recordCompletion(q, { userId, courseId, topicId, sessionId, completedAt: now });
+      await curriculum.recordCompletion(writer, { userId, courseId, topicId, sessionId, completedAt: now });
     }
     // The session's assessments as this turn leaves them: the grade is in progressBefore already.
     const progress = { ...progressBefore, asked: progressBefore.asked - (skipsPending ? 1 : 0) + (newQuestion ? 1 : 0) };
