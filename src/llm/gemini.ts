@@ -2,6 +2,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import type { Logger } from 'pino';
 import type { LlmConfig } from '../config.js';
 import { createAiSdkTutor } from './ai-sdk-tutor.js';
+import { createHttpFetch } from './http-fetch.js';
 import type { LlmProvider } from './llm.js';
 
 const harmCategories = [
@@ -13,7 +14,7 @@ const harmCategories = [
 
 /** Google Gemini through the AI SDK's google provider, which speaks the Gemini REST API (`/v1beta`). */
 export function createGeminiTutor(config: Extract<LlmConfig, { provider: 'gemini' }>, log: Logger): LlmProvider {
-  const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: `${config.baseUrl}/v1beta` });
+  const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: `${config.baseUrl}/v1beta`, fetch: createHttpFetch() });
   return createAiSdkTutor({
     name: 'gemini',
     model: google(config.model),

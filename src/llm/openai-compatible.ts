@@ -2,6 +2,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { Logger } from 'pino';
 import type { LlmConfig } from '../config.js';
 import { createAiSdkTutor } from './ai-sdk-tutor.js';
+import { createHttpFetch } from './http-fetch.js';
 import type { LlmProvider } from './llm.js';
 
 /** Any server that speaks OpenAI's chat-completions protocol: OpenAI, Ollama, vLLM, LM Studio. */
@@ -12,6 +13,7 @@ export function createOpenAiCompatibleTutor(config: Extract<LlmConfig, { provide
     apiKey: config.apiKey,
     supportsStructuredOutputs: true,
     includeUsage: true,
+    fetch: createHttpFetch(),
   });
   return createAiSdkTutor({
     name: 'openai',

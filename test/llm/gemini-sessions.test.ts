@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
@@ -182,5 +183,33 @@ describe('with a short deadline', () => {
     const before = await rowCounts(slow.testDatabase.database.db);
     expectProblem(await sendMessage(slow.app, id, 'string'), 503, 'dependency_unavailable');
     expect(await rowCounts(slow.testDatabase.database.db)).toEqual(before);
+  });
+});
+
+describe('when Gemini cannot be reached', () => {
+  // A server that takes each connection and drops it at once, counting them: every call fails on the network.
+  let dropped = 0;
+  let dropper: Server;
+  let down: TestApp;
+  beforeAll(async () => {
+    dropper = createServer((socket) => {
+      dropped++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const { port } = dropper.address() as AddressInfo;
+    down = await buildTestApp({ GEMINI_API_KEY: 'k', GEMINI_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: '1' });
+  });
+  afterAll(async () => {
+    await down?.close();
+    await new Promise((resolve) => dropper?.close(resolve));
+  });
+
+  it('retries the call once, then answers 503 and saves nothing', async () => {
+    const before = await rowCounts(down.testDatabase.database.db);
+    const response = await down.app.inject({ method: 'POST', url: '/api/sessions/start', payload: { user_id: newUserId(), topic_id: 5, course_id: 2 } });
+    expectProblem(response, 503, 'dependency_unavailable');
+    expect(dropped).toBe(2); // the call and LLM_MAX_RETRIES=1 retry: a network failure counts as retryable
+    expect(await rowCounts(down.testDatabase.database.db)).toEqual(before);
   });
 });
