@@ -81,13 +81,16 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     metrics.gauge('dotnet_circuit_state', '.NET circuit breaker: 0 closed, 1 half-open, 2 open', (gauge) => {
       gauge.set(circuitValue[client.circuit()]);
     });
+    // Both outbox gauges are collected in the same scrape, at once: they share one read of the backlog.
+    let reading: ReturnType<typeof backlog> | undefined;
+    const currentBacklog = () => (reading ??= backlog(database.db).finally(() => (reading = undefined)));
     metrics.gauge('outbox_notices', 'Completion notices not delivered, by status', async (gauge) => {
-      const queue = await backlog(database.db);
+      const queue = await currentBacklog();
       gauge.set({ status: 'pending' }, queue.pending);
       gauge.set({ status: 'dead' }, queue.dead);
     }, ['status']);
     metrics.gauge('outbox_oldest_pending_age_seconds', 'Age of the oldest undelivered notice', async (gauge) => {
-      gauge.set((await backlog(database.db)).oldestPendingAgeSeconds ?? 0);
+      gauge.set((await currentBacklog()).oldestPendingAgeSeconds ?? 0);
     });
   } else {
     curriculum = createLocalCurriculum(loadCatalogDir(config.curriculum.dir), database.db);

@@ -126,6 +126,7 @@ export function createDotnetClient(
   }
 
   async function send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+    const id = requestId();
     let response: Response;
     try {
       response = await fetch(`${config.baseUrl}${path}`, {
@@ -136,7 +137,7 @@ export function createDotnetClient(
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(config.apiKey ? { 'x-api-key': config.apiKey } : {}),
           // The request being served, so that one learner's turn can be followed into the .NET logs.
-          ...(requestId() ? { 'x-request-id': requestId() } : {}),
+          ...(id ? { 'x-request-id': id } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });

@@ -91,7 +91,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the presented key's length.
-function digest(value: string): Buffer {
+export function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 

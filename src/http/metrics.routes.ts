@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { digest } from './auth.js';
 
 /** Times every request by route and status, and serves the registry at /metrics (with METRICS_TOKEN, to its bearer only). */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
@@ -18,8 +19,4 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: s
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

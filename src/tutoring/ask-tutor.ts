@@ -39,7 +39,6 @@ export async function guardLlm<T>(log: Logger, llm: LlmProvider, call: () => Pro
   }
 }
 
-
 /**
  * What to log of an LLM error: the SDK's errors carry the whole request (the prompt, the learner's words),
  * which stays out of logs; the kind, the status and the provider's message are enough to act on.
