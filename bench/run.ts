@@ -96,7 +96,7 @@ try {
 /** The select of the conversation's rows, alone, one after another. */
 async function rawSelectP50(runner: SqlRunner, units: ReturnType<ReturnType<typeof replayPlan>>, amount: number): Promise<number> {
   // The select that reads the messages' content in order: the GET also sums token usage over the same table.
-  const select = units.flat().find((statement) => /"content".* from "chat_messages" .*order by/s.test(statement.sql) && !/limit/.test(statement.sql));
+  const select = units.flat().find((statement) => /"content".*from "chat_messages"\s.*order by/s.test(statement.sql) && !/limit/.test(statement.sql));
   if (!select) throw new Error('the captured GET has no select of the messages');
   const times: number[] = [];
   for (let i = 0; i < amount; i++) {

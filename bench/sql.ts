@@ -64,6 +64,9 @@ export interface SqlRunner {
 /** `pg` with the service's pool size: statements alone on any pooled client, transactions on one. */
 export function pgRunner(url: string, poolSize: number): SqlRunner {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Without a listener, an idle client's error (the run failing and its database dropped) would crash the process
+  // and hide the failure itself.
+  pool.on('error', () => {});
   return {
     async run(units) {
       for (const unit of units) {

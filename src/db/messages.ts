@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions, messageRole } from './schema.js';
 
@@ -57,15 +57,37 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   return saved.sort((a, b) => a.id - b.id);
 }
 
-export type VisibleMessage = Pick<MessageRow, 'id' | 'role' | 'content' | 'createdAt'>;
+/** A message as the API shows it: `timestamp` is already ISO 8601 UTC, as `Date.toISOString` writes it. */
+export interface VisibleMessage {
+  id: number;
+  role: MessageRow['role'];
+  content: string;
+  timestamp: string;
+}
 
-/** The messages a learner may see, in conversation order (system messages are internal), with what the API shows of them. */
-export function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
-  return db
-    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content, createdAt: chatMessages.createdAt })
-    .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
-    .orderBy(asc(chatMessages.id));
+/**
+ * The messages a learner may see, in conversation order (system messages are internal). A conversation holds
+ * hundreds: they are read as plain rows, without Drizzle's per-cell mapping, and their times as UTC text
+ * rewritten into ISO 8601 rather than parsed into Dates and formatted back (together a sixth of a `GET`; BENCHMARKS.md).
+ */
+export async function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
+  const { id, role, content, createdAt } = chatMessages;
+  // Both drivers answer a raw statement with its rows under `rows`, and leave timestamps as PostgreSQL's text.
+  const result = (await db.execute(sql`
+    select ${id} as id, ${role} as role, ${content} as content, ${createdAt} at time zone 'UTC' as utc
+    from ${chatMessages}
+    where ${chatMessages.sessionId} = ${sessionId} and ${role} <> 'system'
+    order by ${id}`)) as { rows: { id: number; role: MessageRow['role']; content: string; utc: string }[] };
+  return result.rows.map((row) => ({ id: row.id, role: row.role, content: row.content, timestamp: isoFromUtc(row.utc) }));
+}
+
+/**
+ * PostgreSQL's text for a UTC `timestamp` under its default DateStyle, ISO (`2026-11-24 05:57:12.123456`, the
+ * fraction 0–6 digits, trailing zeros dropped), as `Date.toISOString` writes it: `2026-11-24T05:57:12.123Z`.
+ */
+export function isoFromUtc(text: string): string {
+  const millis = text.length > 20 ? text.slice(20, 23).padEnd(3, '0') : '000';
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${millis}Z`;
 }
 
 export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;

@@ -63,11 +63,6 @@ export function requeueDead(db: Db, sessionId?: number): Promise<OutboxRow[]> {
     .returning();
 }
 
-export async function syncState(db: Db, sessionId: number): Promise<OutboxRow['status'] | null> {
-  const [row] = await db.select({ status: outbox.status }).from(outbox).where(eq(outbox.sessionId, sessionId));
-  return row?.status ?? null;
-}
-
 export async function backlog(db: Db): Promise<{ pending: number; dead: number; oldestPendingAgeSeconds: number | null }> {
   const rows = await db
     .select({ status: outbox.status, n: count(), oldest: min(outbox.queuedAt) })

@@ -16,15 +16,21 @@ export async function insertSession(
   return row!;
 }
 
+// Read on every GET of a session and whenever a turn is refused: built once.
+const withContext = preparedFor((db) =>
+  db
+    .select({ session: chatSessions, context: sessionContexts })
+    .from(chatSessions)
+    .innerJoin(sessionContexts, eq(sessionContexts.sessionId, chatSessions.id))
+    .where(eq(chatSessions.id, sql.placeholder('sessionId')))
+    .prepare('session_with_context'),
+);
+
 export async function findSessionWithContext(
   db: Db,
   sessionId: number,
 ): Promise<{ session: SessionRow; context: ContextRow } | undefined> {
-  const [row] = await db
-    .select({ session: chatSessions, context: sessionContexts })
-    .from(chatSessions)
-    .innerJoin(sessionContexts, eq(sessionContexts.sessionId, chatSessions.id))
-    .where(eq(chatSessions.id, sessionId));
+  const [row] = await withContext(db).execute({ sessionId });
   return row;
 }
 

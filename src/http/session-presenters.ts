@@ -47,6 +47,6 @@ export function presentMessage(message: VisibleMessage) {
     id: message.id,
     role: message.role === 'user' ? ('user' as const) : ('assistant' as const),
     content: message.content,
-    timestamp: message.createdAt.toISOString(),
+    timestamp: message.timestamp,
   };
 }

@@ -4,11 +4,10 @@ import type { Curriculum } from '../curriculum/curriculum.js';
 import type { Db } from '../db/client.js';
 import { insertAssessment, sessionAssessments } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessageRow, type VisibleMessage } from '../db/messages.js';
-import { abandonSession, insertSession, userSessions, type ContextRow, type SessionRow } from '../db/sessions.js';
-import { syncState, type OutboxRow } from '../db/outbox.js';
-import { sessionUsage } from '../db/usage.js';
+import { abandonSession, insertSession, userSessions, type SessionRow } from '../db/sessions.js';
+import { sessionOverview, type SessionOverview } from '../db/session-overview.js';
 import { AppError } from '../errors.js';
-import type { LlmProvider, TokenUsage } from '../llm/llm.js';
+import type { LlmProvider } from '../llm/llm.js';
 import { createAsk, type TutorContext } from './ask-tutor.js';
 import { assessProgress, type PassRule } from './completion.js';
 import { buildSystemPrompt } from './prompt.js';
@@ -31,17 +30,10 @@ export interface StartedSession {
   initialMessage: MessageRow;
 }
 
-export interface SessionDetails {
-  session: SessionRow;
-  context: ContextRow;
+export interface SessionDetails extends SessionOverview {
   messages: VisibleMessage[];
   progress: SessionProgress;
-  usage: TokenUsage;
-  /** Delivery of the completion notice to the .NET backend; null without one, or before completion. */
-  progressSync: OutboxStatus | null;
 }
-
-type OutboxStatus = OutboxRow['status'];
 
 export type Tutor = ReturnType<typeof createTutor>;
 /** The tutoring use case: the one place that coordinates the database, the curriculum and the LLM. */
@@ -112,14 +104,17 @@ export function createTutor(deps: TutorDeps) {
     listSessions: (userId: number, limit: number, before?: number) => userSessions(db, userId, limit, before),
 
     async getSession(sessionId: number, ownerId?: number): Promise<SessionDetails> {
-      const found = await findOwnedSession(db, sessionId, ownerId);
-      const [messages, assessments, usage, progressSync] = await Promise.all([
+      // All at once, the conversation first (the longest read): a session the caller may not see costs the
+      // other reads for nothing, and every other GET a round trip less.
+      const [messages, overview, assessments] = await Promise.all([
         visibleMessages(db, sessionId),
+        sessionOverview(db, sessionId),
         sessionAssessments(db, sessionId),
-        sessionUsage(db, sessionId),
-        syncState(db, sessionId),
       ]);
-      return { ...found, messages, progress: sessionProgress(assessments, rule), usage, progressSync };
+      if (!overview || (ownerId !== undefined && overview.session.userId !== ownerId)) {
+        throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
+      }
+      return { ...overview, messages, progress: sessionProgress(assessments, rule) };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */

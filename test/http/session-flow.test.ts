@@ -1,4 +1,4 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatMessages } from '../../src/db/schema.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
@@ -136,9 +136,25 @@ describe('a session with the offline tutor', () => {
 });
 
 describe('reading a session', () => {
+  it('writes stored times as ISO 8601 UTC with milliseconds, whatever their fraction of a second', async () => {
+    const { id } = await startSession(t.app);
+    const [opening] = await t.testDatabase.database.db.select({ id: chatMessages.id }).from(chatMessages).where(and(eq(chatMessages.sessionId, id), eq(chatMessages.role, 'assistant')));
+    // PostgreSQL writes a timestamp's fraction with its trailing zeros dropped, or none at all.
+    for (const [stored, shown] of [
+      ['2026-03-04 05:06:07+00', '2026-03-04T05:06:07.000Z'],
+      ['2026-03-04 05:06:07.5+00', '2026-03-04T05:06:07.500Z'],
+      ['2026-03-04 05:06:07.12+00', '2026-03-04T05:06:07.120Z'],
+      ['2026-03-04 05:06:07.123456+00', '2026-03-04T05:06:07.123Z'],
+      ['2026-12-31 23:59:59.999999-02', '2027-01-01T01:59:59.999Z'],
+    ]) {
+      await t.testDatabase.database.db.update(chatMessages).set({ createdAt: sql`${stored}::timestamptz` }).where(eq(chatMessages.id, opening!.id));
+      expect((await getSession(id)).messages[0].timestamp, stored).toBe(shown);
+    }
+  });
+
   it('returns the conversation in order, without system messages', async () => {
     const { id } = await startSession(t.app);
-    await say(t.app, id, 'hint');
+    const hinted = await say(t.app, id, 'hint');
     await say(t.app, id, right[0]!);
     const details = await getSession(id);
     expect(details.messages.map((m: { role: string }) => m.role)).toEqual(['assistant', 'user', 'assistant', 'user', 'assistant']);
@@ -149,7 +165,8 @@ describe('reading a session', () => {
     ]);
     const ids = details.messages.map((m: { id: number }) => m.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
-    for (const message of details.messages) expect(message.timestamp).toMatch(/Z$/);
+    // The GET writes the times the turn answered with, to the same millisecond and in the same form.
+    expect(details.messages.find((m: { id: number }) => m.id === hinted.message_id).timestamp).toBe(hinted.timestamp);
 
     // The system prompt is stored (it is the session's stable prompt prefix) but never shown.
     const stored = await t.testDatabase.database.db

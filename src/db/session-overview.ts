@@ -1,0 +1,55 @@
+import { eq, sql } from 'drizzle-orm';
+import { unionAll } from 'drizzle-orm/pg-core';
+import type { TokenUsage } from '../llm/llm.js';
+import { preparedFor, type Db } from './client.js';
+import type { OutboxRow } from './outbox.js';
+import { assessments, chatMessages, chatSessions, outbox, sessionContexts } from './schema.js';
+import type { ContextRow, SessionRow } from './sessions.js';
+
+export interface SessionOverview {
+  session: SessionRow;
+  context: ContextRow;
+  /** Tokens the session has cost: its tutor replies plus its grading calls. */
+  usage: TokenUsage;
+  /** Delivery of its completion notice to the .NET backend; null when none is queued. */
+  progressSync: OutboxRow['status'] | null;
+}
+
+// Read on every GET of a session: one statement, built once, instead of four.
+const overview = preparedFor((db) => {
+  const sessionId = sql.placeholder('sessionId');
+  const tokens = (table: typeof chatMessages | typeof assessments) =>
+    db
+      .select({ prompt: table.promptTokens, output: table.outputTokens, cached: table.cachedTokens })
+      .from(table)
+      .where(eq(table.sessionId, sessionId));
+  const spentRows = unionAll(tokens(chatMessages), tokens(assessments)).as('spent_rows');
+  // An aggregate without GROUP BY: exactly one row, zeros for a session that has cost nothing yet.
+  const spent = db
+    .select({
+      promptTokens: sql<number>`coalesce(sum(${spentRows.prompt}), 0)::int`.as('prompt_tokens'),
+      outputTokens: sql<number>`coalesce(sum(${spentRows.output}), 0)::int`.as('output_tokens'),
+      cachedTokens: sql<number>`coalesce(sum(${spentRows.cached}), 0)::int`.as('cached_tokens'),
+    })
+    .from(spentRows)
+    .as('spent');
+  return db
+    .select({
+      session: chatSessions,
+      context: sessionContexts,
+      usage: { promptTokens: spent.promptTokens, outputTokens: spent.outputTokens, cachedTokens: spent.cachedTokens },
+      progressSync: outbox.status,
+    })
+    .from(chatSessions)
+    .innerJoin(sessionContexts, eq(sessionContexts.sessionId, chatSessions.id))
+    .crossJoin(spent)
+    .leftJoin(outbox, eq(outbox.sessionId, chatSessions.id))
+    .where(eq(chatSessions.id, sessionId))
+    .prepare('session_overview');
+});
+
+/** The session, its context, what it has cost and where its completion notice is; undefined when it does not exist. */
+export async function sessionOverview(db: Db, sessionId: number): Promise<SessionOverview | undefined> {
+  const [row] = await overview(db).execute({ sessionId });
+  return row;
+}
