@@ -34,9 +34,9 @@ export interface Deps {
 
 /** Opens the database, wires every adapter once from config, and migrates. */
 export async function createDeps(config: Config, log: Logger, opening = openDatabase(config.database, databaseEvents(log))): Promise<Deps> {
-  // The adapters' modules load while the database opens (for PGlite, mostly file reads and WebAssembly compilation);
-  // a failure to load them surfaces in assembleDeps, which closes the database.
-  const loading = adapterModules(config);
+  // The adapters' modules load, and the catalog is read, while the database opens (for PGlite, mostly file reads
+  // and WebAssembly compilation); a failure surfaces in assembleDeps, which closes the database.
+  const loading = loadAdapters(config);
   const [database] = await Promise.all([opening, loading.catch(() => undefined)]);
   try {
     if (config.database.kind === 'pglite') {
@@ -55,7 +55,7 @@ export async function createDeps(config: Config, log: Logger, opening = openData
  * Wires the adapters around an open database. Tests call it with a database of their own. Each adapter's
  * modules (the LLM SDK, the .NET client, Redis) are loaded only when the configuration uses it: start-up time.
  */
-export async function assembleDeps(config: Config, database: Database, log: Logger, loading = adapterModules(config)): Promise<Deps> {
+export async function assembleDeps(config: Config, database: Database, log: Logger, loading = loadAdapters(config)): Promise<Deps> {
   const modules = await loading;
   const metrics = createMetrics();
   const llm = instrumentLlm(modules.createLlm(log), metrics);
@@ -93,7 +93,7 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
       gauge.set((await currentBacklog()).oldestPendingAgeSeconds ?? 0);
     });
   } else {
-    curriculum = createLocalCurriculum(loadCatalogDir(config.curriculum.dir), database.db);
+    curriculum = createLocalCurriculum(modules.catalog!, database.db);
   }
   const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
   const redis = config.redisUrl
@@ -119,8 +119,12 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.database.close();
 }
 
-/** The modules of the adapters this configuration uses, and only those: each costs start-up time to load. */
-async function adapterModules(config: Config) {
+/**
+ * The modules of the adapters this configuration uses, and only those (each costs start-up time to load), and the
+ * local catalog when it is the curriculum.
+ */
+async function loadAdapters(config: Config) {
+  const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
   const [createLlm, dotnet, ioredis] = await Promise.all([
     llmFactory(config.llm),
     config.curriculum.source === 'dotnet'
@@ -128,7 +132,7 @@ async function adapterModules(config: Config) {
       : undefined,
     config.redisUrl ? import('ioredis') : undefined,
   ]);
-  return { createLlm, dotnet, ioredis };
+  return { createLlm, dotnet, ioredis, catalog };
 }
 
 async function llmFactory(llm: LlmConfig): Promise<(log: Logger) => LlmProvider> {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
-import { CatalogError } from './curriculum/catalog-file.js';
+import { CatalogError } from './curriculum/catalog-error.js';
 import { databaseEvents, openDatabase } from './db/client.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLogger } from './logger.js';

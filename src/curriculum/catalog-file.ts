@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import type { Topic } from './curriculum.js';
+import { CatalogError } from './catalog-error.js';
 
 const id = z.number().int().positive().max(2147483647);
 const text = z.string().trim().min(1);
@@ -27,13 +28,6 @@ const courseFileSchema = z.strictObject({
     )
     .min(1),
 });
-
-export class CatalogError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CatalogError';
-  }
-}
 
 /** Reads every `*.yaml`/`*.yml` course file in `dir`; any problem is an error naming the file and the field. */
 export function loadCatalogDir(dir: string): Map<number, Topic> {

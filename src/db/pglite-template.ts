@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -57,9 +57,24 @@ async function copyTemplate(templateDir: string, dataDir: string): Promise<void>
   if (present.some((name) => !ours.has(name))) return;
   for (const name of present) await rm(path.join(dataDir, name), { recursive: true, force: true });
   const stagingDir = path.join(dataDir, staging);
-  await cp(templateDir, stagingDir, { recursive: true });
+  await copyTree(templateDir, stagingDir);
   for (const name of [...entries.filter((entry) => entry !== 'PG_VERSION'), 'PG_VERSION']) {
     await rename(path.join(stagingDir, name), path.join(dataDir, name));
   }
   await rmdir(stagingDir);
+}
+
+/**
+ * A copy of a directory of plain files and directories, every file at once. `fs.cp` copies its thousand-odd
+ * files one after another through promises: ~0.5 s here against ~0.05–0.1 s for this, which also leaves the main
+ * thread free to load the service's modules meanwhile (`cpSync` would block it for ~0.1–0.2 s).
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) =>
+      entry.isDirectory() ? copyTree(path.join(from, entry.name), path.join(to, entry.name)) : copyFile(path.join(from, entry.name), path.join(to, entry.name)),
+    ),
+  );
 }
