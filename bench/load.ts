@@ -146,15 +146,21 @@ const quantiles = (sorted: number[]) => {
 
 /**
  * `GET path` from one client on one keep-alive connection, one request after another: latency without queueing,
- * from sending the request to the response's last byte, to the microsecond (autocannon rounds to whole ms).
+ * from sending the request to the response's last byte, to the microsecond (autocannon rounds to whole ms). The
+ * first `warmup` requests are not timed.
  */
-export async function driveGets(url: string, path: string, amount: number): Promise<LoadResult> {
+export async function driveGets(url: string, path: string, amount: number, warmup = 0): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
   let errors = 0;
-  const started = performance.now();
+  let started = performance.now();
   try {
-    for (let i = 0; i < amount; i++) {
+    for (let i = -warmup; i < amount; i++) {
+      if (i === 0) {
+        times.length = 0;
+        errors = 0;
+        started = performance.now();
+      }
       const sent = performance.now();
       const status = await new Promise<number>((resolve, reject) => {
         get(`${url}${path}`, { agent, headers: serviceHeaders }, (response) => {

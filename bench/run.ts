@@ -65,7 +65,7 @@ try {
   const turnPlan = replayPlan({ statements: first.turn, sessionId: first.sessionId }, { statements: second.turn, sessionId: second.sessionId });
   const rawRps = await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds);
   const getPlan = replayPlan({ statements: first.get, sessionId: first.sessionId }, { statements: second.get, sessionId: second.sessionId });
-  const rawGetP50 = await rawSelectP50(runner, getPlan(conversation.sessionId), sizes.gets);
+  const rawGetP50 = await rawSelectP50(runner, getPlan(conversation.sessionId), sizes.gets, sizes.getWarmup);
   await runner.close();
   log(`  raw SQL: ${rawRps.toFixed(0)} turns/s at ${turn.best.connections} workers; message select p50 ${rawGetP50.toFixed(2)} ms`);
 
@@ -93,11 +93,12 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** The select of the conversation's rows, alone, one after another. */
-async function rawSelectP50(runner: SqlRunner, units: ReturnType<ReturnType<typeof replayPlan>>, amount: number): Promise<number> {
+/** The select of the conversation's rows, alone, one after another, after `warmup` untimed ones. */
+async function rawSelectP50(runner: SqlRunner, units: ReturnType<ReturnType<typeof replayPlan>>, amount: number, warmup: number): Promise<number> {
   // The select that reads the messages' content in order: the GET also sums token usage over the same table.
   const select = units.flat().find((statement) => /"content".*from "chat_messages"\s.*order by/s.test(statement.sql) && !/limit/.test(statement.sql));
   if (!select) throw new Error('the captured GET has no select of the messages');
+  for (let i = 0; i < warmup; i++) await runner.query(select);
   const times: number[] = [];
   for (let i = 0; i < amount; i++) {
     const started = performance.now();

@@ -8,12 +8,14 @@ export interface Sizes {
   halfRateSeconds: number;
   slowRounds: number;
   gets: number;
+  /** Untimed requests before the timed ones, for the GET and its raw select alike: steady state, not the JIT's warm-up. */
+  getWarmup: number;
   streams: number;
   coldStarts: number;
 }
 
-export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, halfRateSeconds: 15, slowRounds: 5, gets: 300, streams: 100, coldStarts: 3 };
-export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, halfRateSeconds: 5, slowRounds: 2, gets: 100, streams: 30, coldStarts: 1 };
+export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, halfRateSeconds: 15, slowRounds: 5, gets: 300, getWarmup: 100, streams: 100, coldStarts: 3 };
+export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, halfRateSeconds: 5, slowRounds: 2, gets: 100, getWarmup: 50, streams: 30, coldStarts: 1 };
 
 export interface Captured {
   sessionId: number;
@@ -89,7 +91,7 @@ export async function conversationScenario(service: ServiceProcess, double: LlmD
     }
   }
   const details = (await (await fetch(`${service.url}/api/sessions/${sessionId}`, { headers: serviceHeaders })).json()) as { messages: unknown[] };
-  const get = await driveGets(service.url, `/api/sessions/${sessionId}`, sizes.gets);
+  const get = await driveGets(service.url, `/api/sessions/${sessionId}`, sizes.gets, sizes.getWarmup);
   return { sessionId, promptChars, messages: details.messages.length, get };
 }
 

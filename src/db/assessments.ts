@@ -3,6 +3,8 @@ import { preparedFor, type Db } from './client.js';
 import { assessments } from './schema.js';
 
 export type AssessmentRow = typeof assessments.$inferSelect;
+/** What a session's progress is computed from: each of its questions' state, in the order they were asked. */
+export type QuestionState = Pick<AssessmentRow, 'status' | 'correct'>;
 export type NewAssessment = Pick<
   typeof assessments.$inferInsert,
   'sessionId' | 'question' | 'expectedAnswer' | 'acceptedAnswers' | 'hint' | 'objective' | 'questionMessageId'

@@ -57,10 +57,10 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   return saved.sort((a, b) => a.id - b.id);
 }
 
-/** A message as the API shows it: `timestamp` is already ISO 8601 UTC, as `Date.toISOString` writes it. */
+/** A message as the API shows it, field for field: `timestamp` is ISO 8601 UTC, as `Date.toISOString` writes it. */
 export interface VisibleMessage {
   id: number;
-  role: MessageRow['role'];
+  role: Exclude<MessageRow['role'], 'system'>;
   content: string;
   timestamp: string;
 }
@@ -77,7 +77,7 @@ export async function visibleMessages(db: Db, sessionId: number): Promise<Visibl
     select ${id} as id, ${role} as role, ${content} as content, ${createdAt} at time zone 'UTC' as utc
     from ${chatMessages}
     where ${chatMessages.sessionId} = ${sessionId} and ${role} <> 'system'
-    order by ${id}`)) as { rows: { id: number; role: MessageRow['role']; content: string; utc: string }[] };
+    order by ${id}`)) as { rows: { id: number; role: VisibleMessage['role']; content: string; utc: string }[] };
   return result.rows.map((row) => ({ id: row.id, role: row.role, content: row.content, timestamp: isoFromUtc(row.utc) }));
 }
 

@@ -4,6 +4,7 @@ import type { TokenUsage } from '../llm/llm.js';
 import { preparedFor, type Db } from './client.js';
 import type { OutboxRow } from './outbox.js';
 import { assessments, chatMessages, chatSessions, outbox, sessionContexts } from './schema.js';
+import type { QuestionState } from './assessments.js';
 import type { ContextRow, SessionRow } from './sessions.js';
 
 export interface SessionOverview {
@@ -13,9 +14,11 @@ export interface SessionOverview {
   usage: TokenUsage;
   /** Delivery of its completion notice to the .NET backend; null when none is queued. */
   progressSync: OutboxRow['status'] | null;
+  /** Its questions' states, in the order they were asked: what its progress is computed from. */
+  questions: QuestionState[];
 }
 
-// Read on every GET of a session: one statement, built once, instead of four.
+// Read on every GET of a session: one statement, built once, instead of five.
 const overview = preparedFor((db) => {
   const sessionId = sql.placeholder('sessionId');
   const tokens = (table: typeof chatMessages | typeof assessments) =>
@@ -39,6 +42,12 @@ const overview = preparedFor((db) => {
       context: sessionContexts,
       usage: { promptTokens: spent.promptTokens, outputTokens: spent.outputTokens, cachedTokens: spent.cachedTokens },
       progressSync: outbox.status,
+      // A handful of rows, as one JSON array (both drivers parse json): the GET then reads the session in two
+      // statements, this one and the conversation.
+      questions: sql<QuestionState[]>`coalesce((
+        select json_agg(json_build_object('status', ${assessments.status}, 'correct', ${assessments.correct}) order by ${assessments.id})
+        from ${assessments} where ${assessments.sessionId} = ${chatSessions.id}
+      ), '[]'::json)`,
     })
     .from(chatSessions)
     .innerJoin(sessionContexts, eq(sessionContexts.sessionId, chatSessions.id))
@@ -48,7 +57,10 @@ const overview = preparedFor((db) => {
     .prepare('session_overview');
 });
 
-/** The session, its context, what it has cost and where its completion notice is; undefined when it does not exist. */
+/**
+ * The session, its context, what it has cost, where its completion notice is and its questions' states; undefined
+ * when it does not exist.
+ */
 export async function sessionOverview(db: Db, sessionId: number): Promise<SessionOverview | undefined> {
   const [row] = await overview(db).execute({ sessionId });
   return row;

@@ -1,5 +1,4 @@
 import type { SessionRow } from '../db/sessions.js';
-import type { VisibleMessage } from '../db/messages.js';
 import type { SessionProgress } from '../tutoring/session-state.js';
 import type { TurnResult } from '../tutoring/turn.js';
 
@@ -39,14 +38,5 @@ export function presentProgress(progress: SessionProgress) {
     pass_correct: progress.rule.passCorrect,
     question_count: progress.rule.questionCount,
     passed: progress.passed,
-  };
-}
-
-export function presentMessage(message: VisibleMessage) {
-  return {
-    id: message.id,
-    role: message.role === 'user' ? ('user' as const) : ('assistant' as const),
-    content: message.content,
-    timestamp: message.timestamp,
   };
 }

@@ -9,7 +9,7 @@ import { ownerOf } from './auth.js';
 import { problemResponses } from './errors.js';
 import { streamTurn } from './event-stream.js';
 import { idempotency } from './idempotency.js';
-import { presentMessage, presentProgress, presentSession, presentTurn } from './session-presenters.js';
+import { presentProgress, presentSession, presentTurn } from './session-presenters.js';
 import {
   detailsSchema,
   id,
@@ -178,7 +178,7 @@ export const sessionRoutes =
             completed_topics: context.completedTopics,
             struggles: context.struggles,
           },
-          messages: messages.map(presentMessage),
+          messages,
           progress: presentProgress(progress),
           usage: {
             prompt_tokens: usage.promptTokens,

@@ -1,5 +1,5 @@
 import type { BankQuestion, LearnerContext, Topic } from '../curriculum/curriculum.js';
-import type { AssessmentRow } from '../db/assessments.js';
+import type { AssessmentRow, QuestionState } from '../db/assessments.js';
 import type { ContextRow, SessionRow } from '../db/sessions.js';
 import type { QuestionFacts } from '../llm/llm.js';
 import { assessProgress, type PassRule, type Progress } from './completion.js';
@@ -11,7 +11,7 @@ export interface SessionProgress extends Progress {
 }
 
 /** The session's progress from its assessments, counting `extraGrade` as one more graded answer when given. */
-export function sessionProgress(assessments: AssessmentRow[], rule: PassRule, extraGrade?: boolean): SessionProgress {
+export function sessionProgress(assessments: QuestionState[], rule: PassRule, extraGrade?: boolean): SessionProgress {
   const grades = assessments.filter((a) => a.status === 'graded').map((a) => a.correct === true);
   if (extraGrade !== undefined) grades.push(extraGrade);
   const asked = assessments.filter((a) => a.status !== 'skipped').length;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { TutoringConfig } from '../config.js';
 import type { Curriculum } from '../curriculum/curriculum.js';
 import type { Db } from '../db/client.js';
-import { insertAssessment, sessionAssessments } from '../db/assessments.js';
+import { insertAssessment } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessageRow, type VisibleMessage } from '../db/messages.js';
 import { abandonSession, insertSession, userSessions, type SessionRow } from '../db/sessions.js';
 import { sessionOverview, type SessionOverview } from '../db/session-overview.js';
@@ -30,7 +30,7 @@ export interface StartedSession {
   initialMessage: MessageRow;
 }
 
-export interface SessionDetails extends SessionOverview {
+export interface SessionDetails extends Omit<SessionOverview, 'questions'> {
   messages: VisibleMessage[];
   progress: SessionProgress;
 }
@@ -104,17 +104,14 @@ export function createTutor(deps: TutorDeps) {
     listSessions: (userId: number, limit: number, before?: number) => userSessions(db, userId, limit, before),
 
     async getSession(sessionId: number, ownerId?: number): Promise<SessionDetails> {
-      // All at once, the conversation first (the longest read): a session the caller may not see costs the
-      // other reads for nothing, and every other GET a round trip less.
-      const [messages, overview, assessments] = await Promise.all([
-        visibleMessages(db, sessionId),
-        sessionOverview(db, sessionId),
-        sessionAssessments(db, sessionId),
-      ]);
+      // Both at once, the conversation first (the longer read): a session the caller may not see costs the
+      // conversation's read for nothing, and every other GET a round trip less.
+      const [messages, overview] = await Promise.all([visibleMessages(db, sessionId), sessionOverview(db, sessionId)]);
       if (!overview || (ownerId !== undefined && overview.session.userId !== ownerId)) {
         throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
       }
-      return { ...overview, messages, progress: sessionProgress(assessments, rule) };
+      const { questions, ...shown } = overview;
+      return { ...shown, messages, progress: sessionProgress(questions, rule) };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */
