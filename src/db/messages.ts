@@ -68,7 +68,7 @@ export interface VisibleMessage {
 /**
  * The messages a learner may see, in conversation order (system messages are internal). A conversation holds
  * hundreds: they are read as plain rows, without Drizzle's per-cell mapping, and their times as UTC text
- * rewritten into ISO 8601 rather than parsed into Dates and formatted back (together a sixth of a `GET`; BENCHMARKS.md).
+ * rewritten into ISO 8601 rather than parsed into Dates and formatted back (BENCHMARKS.md, GET session).
  */
 export async function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
   const { id, role, content, createdAt } = chatMessages;
