@@ -16,7 +16,7 @@ export async function insertSession(
   return row!;
 }
 
-// Read on every GET of a session and whenever a turn is refused: built once.
+// Read whenever a turn is refused, to tell why, and to abandon a session: built once.
 const withContext = preparedFor((db) =>
   db
     .select({ session: chatSessions, context: sessionContexts })

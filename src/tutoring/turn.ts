@@ -178,7 +178,11 @@ async function whyNotSaved(db: Db, sessionId: number): Promise<AppError> {
 
 /** The session with its context; 404 when it does not exist or, with `ownerId`, belongs to someone else. */
 export async function findOwnedSession(db: Db, sessionId: number, ownerId: number | undefined) {
-  const found = await findSessionWithContext(db, sessionId);
+  return ownedOrNotFound(await findSessionWithContext(db, sessionId), sessionId, ownerId);
+}
+
+/** `found` when it exists and, with `ownerId`, is that learner's; otherwise 404, alike for both. */
+export function ownedOrNotFound<T extends { session: SessionRow }>(found: T | undefined, sessionId: number, ownerId: number | undefined): T {
   if (!found || (ownerId !== undefined && found.session.userId !== ownerId)) {
     throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
   }

@@ -14,7 +14,7 @@ import { buildSystemPrompt } from './prompt.js';
 import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
 import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
-import { findOwnedSession, prepareTurn } from './turn.js';
+import { findOwnedSession, ownedOrNotFound, prepareTurn } from './turn.js';
 import { createTurnSlots } from './turn-slots.js';
 
 export interface TutorDeps {
@@ -107,10 +107,7 @@ export function createTutor(deps: TutorDeps) {
       // Both at once, the conversation first (the longer read): a session the caller may not see costs the
       // conversation's read for nothing, and every other GET a round trip less.
       const [messages, overview] = await Promise.all([visibleMessages(db, sessionId), sessionOverview(db, sessionId)]);
-      if (!overview || (ownerId !== undefined && overview.session.userId !== ownerId)) {
-        throw new AppError('session_not_found', `Session ${sessionId} does not exist.`);
-      }
-      const { questions, ...shown } = overview;
+      const { questions, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
       return { ...shown, messages, progress: sessionProgress(questions, rule) };
     },
 
