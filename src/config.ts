@@ -1,3 +1,4 @@
+import './zod-config.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { corsOrigins, environmentSchema, providerOf, type Environment } from './environment.js';
