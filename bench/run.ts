@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { serviceKey } from './load.js';
+import { driveGets, driveTurns, serviceKey } from './load.js';
 import { startLlmDouble, startService } from './processes.js';
 import { machine, report, type Results } from './report.js';
 import { captureRequests, conversationScenario, fullSizes, median, quickSizes, slowLlmScenario, streamScenario, turnScenario } from './scenarios.js';
@@ -47,11 +47,28 @@ try {
   const [first, second] = [await captureRequests(tracing, 1), await captureRequests(tracing, 2)];
   await tracing.stop();
   log(`captured: a turn runs ${first.turn.length} statements, GET /api/sessions/{id} ${first.get.length}`);
+  const turnPlan = replayPlan({ statements: first.turn, sessionId: first.sessionId }, { statements: second.turn, sessionId: second.sessionId });
+  const getPlan = replayPlan({ statements: first.get, sessionId: first.sessionId }, { statements: second.get, sessionId: second.sessionId });
 
+  // The raw side of each ratio is measured in rounds alternating with the service's, so that both see the
+  // machine in the same state (this one's speed drifts by ±20 % within minutes); the service idles meanwhile.
+  // PGlite's data directory takes one user at a time: the embedded run measures the raw side once the service
+  // has let go of it.
+  const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
   const turn = await turnScenario(service, sizes, log);
-  const conversation = await conversationScenario(service, double, sizes);
-  log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${conversation.get.p50Ms.toFixed(2)} ms`);
+  const turnPairs = await pairedRounds(
+    () => driveTurns({ url: service.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds }).then((r) => r.rps),
+    pairedRunner && (() => replayRate(pairedRunner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds)),
+  );
+  const conversation = await conversationScenario(service, double);
+  const getPath = `/api/sessions/${conversation.sessionId}`;
+  const perRound = Math.ceil(sizes.gets / sizes.pairedRounds);
+  const getPairs = await pairedRounds(
+    (round) => driveGets(service.url, getPath, perRound, round === 0 ? sizes.getWarmup : 0).then((r) => r.p50Ms),
+    pairedRunner && ((round) => rawSelectP50(pairedRunner, getPlan(conversation.sessionId), perRound, round === 0 ? sizes.getWarmup : 0)),
+  );
+  log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${getPairs.service.map((p) => p.toFixed(2)).join(', ')} ms`);
   const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
   log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
   const slow = await slowLlmScenario(service, double, sizes);
@@ -59,29 +76,33 @@ try {
     `  slow LLM: ${slow.rps.toFixed(1)} turns/s of ${slow.ideal_rps} ideal (all at once: ${(slow.synchronized_efficiency * slow.ideal_rps).toFixed(1)}), ${slow.errors} errors, peak RSS ${slow.peak_rss_mb.toFixed(0)} MB`,
   );
   await service.stop();
+  await pairedRunner?.close();
 
-  // The raw figures: the captured statements, straight to the database, once the service has let go of it.
-  const runner: SqlRunner = embedded ? pgliteRunner(await PGlite.create(path.join(work, 'data'))) : pgRunner(database.url!, poolSize);
-  const turnPlan = replayPlan({ statements: first.turn, sessionId: first.sessionId }, { statements: second.turn, sessionId: second.sessionId });
-  const rawRps = await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds);
-  const getPlan = replayPlan({ statements: first.get, sessionId: first.sessionId }, { statements: second.get, sessionId: second.sessionId });
-  const rawGetP50 = await rawSelectP50(runner, getPlan(conversation.sessionId), sizes.gets, sizes.getWarmup);
-  await runner.close();
-  log(`  raw SQL: ${rawRps.toFixed(0)} turns/s at ${turn.best.connections} workers; message select p50 ${rawGetP50.toFixed(2)} ms`);
+  if (embedded) {
+    const runner = pgliteRunner(await PGlite.create(path.join(work, 'data')));
+    for (let round = 0; round < sizes.pairedRounds; round++) {
+      turnPairs.raw.push(await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds));
+      getPairs.raw.push(await rawSelectP50(runner, getPlan(conversation.sessionId), perRound, round === 0 ? sizes.getWarmup : 0));
+    }
+    await runner.close();
+  }
+  log(`  turn at ${turn.best.connections} connections, in rounds: ${turnPairs.service.map(Math.round).join(', ')} turns/s; raw SQL ${turnPairs.raw.map(Math.round).join(', ')}`);
+  log(`  raw select of the conversation p50, in rounds: ${getPairs.raw.map((p) => p.toFixed(2)).join(', ')} ms`);
+  const [turnRps, rawRps, getP50, rawGetP50] = [turnPairs.service, turnPairs.raw, getPairs.service, getPairs.raw].map(median) as [number, number, number, number];
 
   const results: Results = {
     machine: machine(embedded ? 'PGlite (embedded)' : await serverVersion(database.url!), quick ? 'quick' : 'full'),
     turn: {
-      rps: turn.best.rps,
+      rps: turnRps,
       p50_ms: turn.halfRate.p50Ms,
       p99_ms: turn.halfRate.p99Ms,
       raw_sql_rps: rawRps,
-      ratio: turn.best.rps / rawRps,
+      ratio: turnRps / rawRps,
       connections: turn.best.connections,
       statements: first.turn.length,
     },
     slow_llm: slow,
-    get_session: { messages: conversation.messages, p50_ms: conversation.get.p50Ms, raw_p50_ms: rawGetP50, ratio: conversation.get.p50Ms / rawGetP50 },
+    get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
     prompt_growth: conversation.promptChars,
     stream: { first_byte_overhead_ms: streamOverhead },
     cold_start_ms: await coldStarts(),
@@ -91,6 +112,22 @@ try {
   await double.stop();
   await database.drop();
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * `sizes.pairedRounds` rounds of a figure of the service and its raw counterpart, one after the other; the raw
+ * side is left for later when there is no runner while the service runs (PGlite).
+ */
+async function pairedRounds(
+  service: (round: number) => Promise<number>,
+  raw: ((round: number) => Promise<number>) | undefined,
+): Promise<{ service: number[]; raw: number[] }> {
+  const figures = { service: [] as number[], raw: [] as number[] };
+  for (let round = 0; round < sizes.pairedRounds; round++) {
+    figures.service.push(await service(round));
+    if (raw) figures.raw.push(await raw(round));
+  }
+  return figures;
 }
 
 /** The select of the conversation's rows, alone, one after another, after `warmup` untimed ones. */

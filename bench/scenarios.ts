@@ -1,12 +1,15 @@
 import type { LlmDouble, ServiceProcess } from './processes.js';
-import { driveGets, driveLearners, driveTurns, learnerQuestion, paceTurns, sendTurn, serviceHeaders, startSession, startSessions, type LoadResult } from './load.js';
+import { driveLearners, driveTurns, learnerQuestion, paceTurns, sendTurn, serviceHeaders, startSession, startSessions, type LoadResult } from './load.js';
 import { capturedStatements, type Statement } from './sql.js';
 
 export interface Sizes {
   sweep: number[];
   sweepSeconds: number;
+  /** Rounds of the service's figure and its raw counterpart, alternating (each turn round `sweepSeconds` long). */
+  pairedRounds: number;
   halfRateSeconds: number;
   slowRounds: number;
+  /** Timed GETs in all, and as many raw selects, split over the paired rounds. */
   gets: number;
   /** Untimed requests before the timed ones, for the GET and its raw select alike: steady state, not the JIT's warm-up. */
   getWarmup: number;
@@ -14,8 +17,8 @@ export interface Sizes {
   coldStarts: number;
 }
 
-export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, halfRateSeconds: 15, slowRounds: 5, gets: 300, getWarmup: 100, streams: 100, coldStarts: 3 };
-export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, halfRateSeconds: 5, slowRounds: 2, gets: 100, getWarmup: 50, streams: 30, coldStarts: 1 };
+export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, pairedRounds: 3, halfRateSeconds: 15, slowRounds: 5, gets: 300, getWarmup: 100, streams: 100, coldStarts: 3 };
+export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, pairedRounds: 2, halfRateSeconds: 5, slowRounds: 2, gets: 100, getWarmup: 50, streams: 30, coldStarts: 1 };
 
 export interface Captured {
   sessionId: number;
@@ -69,14 +72,13 @@ export interface Conversation {
   sessionId: number;
   promptChars: { turn_5: number; turn_50: number; turn_200: number };
   messages: number;
-  get: LoadResult;
 }
 
 /**
  * One long conversation: the characters of the request the LLM receives at turns 5, 50 and 200 (the opening
- * is turn 0), then `GET /api/sessions/{id}` on it once it holds 500 messages.
+ * is turn 0); it ends with 501 visible messages, for `GET /api/sessions/{id}`.
  */
-export async function conversationScenario(service: ServiceProcess, double: LlmDouble, sizes: Sizes): Promise<Conversation> {
+export async function conversationScenario(service: ServiceProcess, double: LlmDouble): Promise<Conversation> {
   const sessionId = await startSession(service.url, 900_000);
   const promptChars = { turn_5: 0, turn_50: 0, turn_200: 0 };
   // The opening message, then two messages a turn: 250 turns make 501 visible messages.
@@ -91,8 +93,7 @@ export async function conversationScenario(service: ServiceProcess, double: LlmD
     }
   }
   const details = (await (await fetch(`${service.url}/api/sessions/${sessionId}`, { headers: serviceHeaders })).json()) as { messages: unknown[] };
-  const get = await driveGets(service.url, `/api/sessions/${sessionId}`, sizes.gets, sizes.getWarmup);
-  return { sessionId, promptChars, messages: details.messages.length, get };
+  return { sessionId, promptChars, messages: details.messages.length };
 }
 
 /** Time from the LLM double writing its first streamed chunk to the client reading the first `delta` event. */
