@@ -5,21 +5,31 @@ import { chatMessages, chatSessions, messageRole } from './schema.js';
 export type MessageRow = typeof chatMessages.$inferSelect;
 export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
 
-/** Inserts messages in the given order; ids, and so conversation order, follow it. */
-export async function insertMessages(
-  tx: Db,
-  sessionId: number,
-  messages: NewMessage[],
-): Promise<MessageRow[]> {
-  return tx
+/**
+ * Inserts messages in the given order (ids, and so conversation order, follow it) and counts them into the
+ * session's `conversationLength`: in a transaction, so that the two agree.
+ */
+export async function insertMessages(tx: Db, sessionId: number, messages: NewMessage[]): Promise<MessageRow[]> {
+  const rows = await tx
     .insert(chatMessages)
     .values(messages.map((message) => ({ ...message, sessionId })))
     .returning();
+  const conversational = conversationalCount(messages);
+  if (conversational > 0) {
+    await tx
+      .update(chatSessions)
+      .set({ conversationLength: sql`${chatSessions.conversationLength} + ${conversational}` })
+      .where(eq(chatSessions.id, sessionId));
+  }
+  return rows;
 }
+
+const conversationalCount = (messages: NewMessage[]) => messages.filter((message) => message.role !== 'system').length;
 
 /**
  * Ends a turn in one statement: gives back the session's turn lease and inserts the turn's messages, in order,
- * provided the session is still active and the lease still `token`'s. Undefined when it is not: nothing is written.
+ * counted into its `conversationLength`, provided the session is still active and the lease still `token`'s.
+ * Undefined when it is not: nothing is written.
  */
 export async function saveTurnMessages(db: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
   // Drizzle's builders cannot feed an UPDATE in a WITH clause into an INSERT … SELECT: written with its `sql`
@@ -37,7 +47,8 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   // Both drivers answer a raw statement with its rows under `rows`.
   const result = (await db.execute(sql`
     with released as (
-      update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null
+      update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null,
+        ${name(chatSessions.conversationLength)} = ${chatSessions.conversationLength} + ${conversationalCount(messages)}
       where ${chatSessions.id} = ${sessionId} and ${chatSessions.turnLeaseToken} = ${token} and ${chatSessions.status} = 'active'
       returning ${chatSessions.id}
     )
@@ -102,14 +113,13 @@ const turnReads = preparedFor((db) => {
       .orderBy(desc(chatMessages.id))
       .limit(sql.placeholder('limit'))
       .prepare('recent_conversation'),
-    facts: db
-      .select({
-        system: sql<string | null>`(select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${sessionId} and ${chatMessages.role} = 'system' order by ${chatMessages.id} limit 1)`,
-        length: sql<number>`count(*) filter (where ${chatMessages.role} <> 'system')`.mapWith(Number),
-      })
+    system: db
+      .select({ content: chatMessages.content })
       .from(chatMessages)
-      .where(eq(chatMessages.sessionId, sessionId))
-      .prepare('conversation_facts'),
+      .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.role, 'system')))
+      .orderBy(chatMessages.id)
+      .limit(1)
+      .prepare('system_prompt'),
   };
 });
 
@@ -119,11 +129,8 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
   return newestFirst.reverse();
 }
 
-/**
- * What a turn needs to know of a session's messages besides the recent ones, in one round trip: the system
- * prompt, and how many conversation messages there are.
- */
-export async function conversationFacts(db: Db, sessionId: number): Promise<{ system: string | undefined; length: number }> {
-  const [row] = await turnReads(db).facts.execute({ sessionId });
-  return { system: row?.system ?? undefined, length: row?.length ?? 0 };
+/** The session's system prompt: its first system message. */
+export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
+  const [row] = await turnReads(db).system.execute({ sessionId });
+  return row?.content;
 }

@@ -27,6 +27,11 @@ export const chatSessions = pgTable(
     /** A turn in progress holds the session until then (or until it ends), across instances. */
     turnLeaseUntil: timestamp('turn_lease_until', { withTimezone: true }),
     turnLeaseToken: text('turn_lease_token'),
+    /**
+     * How many conversation (not system) messages the session holds, written with them: a turn needs the number
+     * to place its history window, and counting the rows made every turn cost more as the conversation grew.
+     */
+    conversationLength: integer('conversation_length').notNull().default(0),
   },
   (table) => [index('chat_sessions_user_idx').on(table.userId, table.id)],
 );

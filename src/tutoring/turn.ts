@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
-import { conversationFacts, recentConversation, saveTurnMessages, type MessageRow } from '../db/messages.js';
+import { recentConversation, saveTurnMessages, systemPrompt, type MessageRow } from '../db/messages.js';
 import { completeSession, findSessionWithContext, leaseSessionForTurn, releaseTurnLease, type ContextRow, type SessionRow } from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
@@ -82,14 +82,14 @@ async function whyNotLeased(db: Db, sessionId: number, ownerId: number | undefin
 async function readTurnInputs(context: TutorContext, found: { session: SessionRow; context: ContextRow }): Promise<TurnInputs> {
   const { db, config } = context;
   const sessionId = found.session.id;
-  const [{ system, length: total }, recent, asked] = await Promise.all([
-    conversationFacts(db, sessionId),
+  const [system, recent, asked] = await Promise.all([
+    systemPrompt(db, sessionId),
     recentConversation(db, sessionId, config.maxConversationHistory),
     sessionAssessments(db, sessionId),
   ]);
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
-  const history: ConversationMessage[] = historyWindow(recent, total, config.maxConversationHistory).map((row) => {
+  const history: ConversationMessage[] = historyWindow(recent, found.session.conversationLength, config.maxConversationHistory).map((row) => {
     if (row.role === 'user') return { role: 'user', content: neutralizeMarker(row.content, config.completionMarker) };
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };

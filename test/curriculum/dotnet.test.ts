@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { conversationFacts } from '../../src/db/messages.js';
+import { systemPrompt } from '../../src/db/messages.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { startDotnetDouble, type DotnetDouble } from '../support/dotnet-double.js';
 import { expectProblem, newUserId, startSession } from '../support/requests.js';
@@ -42,7 +42,7 @@ beforeEach(() => {
   dotnet.faults = { topic: [], context: [], complete: [] };
 });
 
-const prompt = async (sessionId: number) => (await conversationFacts(t.testDatabase.database.db, sessionId)).system!;
+const prompt = async (sessionId: number) => (await systemPrompt(t.testDatabase.database.db, sessionId))!;
 
 describe('topics and learner context from .NET', () => {
   it('personalizes the prompt from .NET data, sending X-API-Key under the configured prefix', async () => {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatMessages } from '../../src/db/schema.js';
-import { conversationFacts } from '../../src/db/messages.js';
+import { systemPrompt } from '../../src/db/messages.js';
 import { buildTestApp, fixtureCurriculumDir, type TestApp } from '../support/build-test-app.js';
 import { say, startSession } from '../support/requests.js';
 
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const storedPrompt = async (sessionId: number) => (await conversationFacts(t.testDatabase.database.db, sessionId)).system!;
+const storedPrompt = async (sessionId: number) => (await systemPrompt(t.testDatabase.database.db, sessionId))!;
 
 describe('the completion marker', () => {
   it('never reaches the learner, even when the tutor repeats material that contains it', async () => {
