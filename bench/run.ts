@@ -57,16 +57,19 @@ try {
   const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
   const turn = await turnScenario(service, sizes, log);
+  const rawTurns = (runner: SqlRunner) => replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds);
   const turnPairs = await pairedRounds(
     () => driveTurns({ url: service.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds }).then((r) => r.rps),
-    pairedRunner && (() => replayRate(pairedRunner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds)),
+    pairedRunner && (() => rawTurns(pairedRunner)),
   );
   const conversation = await conversationScenario(service, double);
   const getPath = `/api/sessions/${conversation.sessionId}`;
   const perRound = Math.ceil(sizes.gets / sizes.pairedRounds);
+  const warmup = (round: number) => (round === 0 ? sizes.getWarmup : 0);
+  const rawGets = (runner: SqlRunner, round: number) => rawSelectP50(runner, getPlan(conversation.sessionId), perRound, warmup(round));
   const getPairs = await pairedRounds(
-    (round) => driveGets(service.url, getPath, perRound, round === 0 ? sizes.getWarmup : 0).then((r) => r.p50Ms),
-    pairedRunner && ((round) => rawSelectP50(pairedRunner, getPlan(conversation.sessionId), perRound, round === 0 ? sizes.getWarmup : 0)),
+    (round) => driveGets(service.url, getPath, perRound, warmup(round)).then((r) => r.p50Ms),
+    pairedRunner && ((round) => rawGets(pairedRunner, round)),
   );
   log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${getPairs.service.map((p) => p.toFixed(2)).join(', ')} ms`);
   const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
@@ -81,8 +84,8 @@ try {
   if (embedded) {
     const runner = pgliteRunner(await PGlite.create(path.join(work, 'data')));
     for (let round = 0; round < sizes.pairedRounds; round++) {
-      turnPairs.raw.push(await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds));
-      getPairs.raw.push(await rawSelectP50(runner, getPlan(conversation.sessionId), perRound, round === 0 ? sizes.getWarmup : 0));
+      turnPairs.raw.push(await rawTurns(runner));
+      getPairs.raw.push(await rawGets(runner, round));
     }
     await runner.close();
   }
