@@ -35,6 +35,5 @@ EXPOSE 8000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# As `npm start`: V8 lets the heap grow to at most twice what survives a full collection, and the old generation
-# to 160 MB between full collections however little survives them (BENCHMARKS.md, memory and half-rate latency).
-CMD ["node", "--heap-growing-percent=100", "--initial-old-space-size=160", "dist/server.js"]
+# As `npm start`: V8 lets the heap grow to at most twice what survives a full collection (BENCHMARKS.md, memory).
+CMD ["node", "--heap-growing-percent=100", "dist/server.js"]
