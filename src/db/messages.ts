@@ -96,7 +96,7 @@ export async function visibleMessages(db: Db, sessionId: number): Promise<Visibl
  * PostgreSQL's text for a UTC `timestamp` under its default DateStyle, ISO (`2026-11-24 05:57:12.123456`, the
  * fraction 0–6 digits, trailing zeros dropped), as `Date.toISOString` writes it: `2026-11-24T05:57:12.123Z`.
  */
-export function isoFromUtc(text: string): string {
+function isoFromUtc(text: string): string {
   const millis = text.length > 20 ? text.slice(20, 23).padEnd(3, '0') : '000';
   return `${text.slice(0, 10)}T${text.slice(11, 19)}.${millis}Z`;
 }
