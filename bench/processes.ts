@@ -9,6 +9,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LlmDouble {
   url: string;
+  pid: number;
   /** Sends a command and waits until the double has applied it. */
   send(command: Exclude<DoubleCommand, { type: 'recorded' }>): Promise<void>;
   recorded(): Promise<RecordedRequest[]>;
@@ -21,6 +22,7 @@ export async function startLlmDouble(): Promise<LlmDouble> {
   const [ready] = (await once(child, 'message')) as [{ url: string }];
   return {
     url: ready.url,
+    pid: child.pid!,
     async send(command) {
       child.send(command);
       await once(child, 'message');
@@ -40,6 +42,7 @@ export async function startLlmDouble(): Promise<LlmDouble> {
 
 export interface ServiceProcess {
   url: string;
+  pid: number;
   /** Milliseconds from spawning the process to its first healthy `/api/health`. */
   startMs: number;
   logFile: string;
@@ -73,6 +76,7 @@ export async function startService(env: Record<string, string>, logFile: string,
   const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return {
     url,
+    pid: child.pid!,
     startMs,
     logFile,
     // Writing 5 to clear_refs resets the kernel's high-water mark of the process's resident set.

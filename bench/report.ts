@@ -1,11 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { CpuShare } from './cpu.js';
 import type { SlowLlm } from './scenarios.js';
 
 export interface Results {
   machine: Record<string, string | number>;
-  turn: { rps: number; p50_ms: number; p99_ms: number; raw_sql_rps: number; ratio: number; connections: number; statements: number };
+  turn: {
+    rps: number;
+    p50_ms: number;
+    p99_ms: number;
+    raw_sql_rps: number;
+    ratio: number;
+    connections: number;
+    statements: number;
+    /** Milliseconds of CPU per turn by process (idle_cores: cores left idle), medians of the paired rounds; Linux only. */
+    cpu_ms_per_turn?: { service_rounds: CpuShare; raw_rounds: CpuShare };
+  };
   slow_llm: SlowLlm;
   get_session: { messages: number; p50_ms: number; raw_p50_ms: number; ratio: number };
   prompt_growth: { turn_5: number; turn_50: number; turn_200: number };
@@ -53,6 +64,23 @@ function checks(r: Results): [string, string, string, boolean][] {
   return rows;
 }
 
+/**
+ * A round's CPU a turn, the processes that took any:
+ * `service 1.21 (main thread 1.05, waited 0.27 for a core) · PostgreSQL 0.62 · … · idle 0.45 cores`.
+ */
+function cpuLine(share: CpuShare, benchLabel: string): string {
+  const main = share.service_main_thread >= 0.005 ? ` (main thread ${share.service_main_thread.toFixed(2)}, waited ${share.service_main_thread_waiting.toFixed(2)} for a core)` : '';
+  const parts: [string, number][] = [
+    ['PostgreSQL', share.database],
+    ['LLM double', share.llm_double],
+    [benchLabel, share.bench],
+    ['other', share.other],
+  ];
+  const used = parts.filter(([, ms]) => ms >= 0.005).map(([label, ms]) => `${label} ${ms.toFixed(2)}`);
+  const service = share.service >= 0.005 ? [`service ${share.service.toFixed(2)}${main}`] : [];
+  return [...service, ...used, `idle ${share.idle_cores.toFixed(2)} cores`].join(' · ');
+}
+
 /** Prints the table and writes `bench/results/latest.json`. */
 export function report(results: Results): void {
   const rows = checks(results);
@@ -61,6 +89,11 @@ export function report(results: Results): void {
   for (const [label, value, target, met] of rows) {
     const verdict = target ? (met ? 'met' : 'MISSED') : '';
     console.log(`${label.padEnd(width[0]!)}  ${value.padStart(width[1]!)}  ${target.padEnd(width[2]!)}  ${verdict}`);
+  }
+  const cpu = results.turn.cpu_ms_per_turn;
+  if (cpu) {
+    console.log(`\nCPU a turn (ms), service rounds: ${cpuLine(cpu.service_rounds, 'load')}`);
+    console.log(`CPU a turn (ms), raw rounds:     ${cpuLine(cpu.raw_rounds, 'replay')}`);
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });

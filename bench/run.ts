@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { medianCpu, withCpu, type CpuShare } from './cpu.js';
 import { driveGets, driveTurns, serviceKey } from './load.js';
 import { startLlmDouble, startService } from './processes.js';
 import { machine, report, type Results } from './report.js';
@@ -57,10 +58,14 @@ try {
   const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
   const turn = await turnScenario(service, sizes, log);
-  const rawTurns = (runner: SqlRunner) => replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds);
-  const turnPairs = await pairedRounds(
-    () => driveTurns({ url: service.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds }).then((r) => r.rps),
-    pairedRunner && (() => rawTurns(pairedRunner)),
+  // Each turn round also reads where the machine's CPU went, so that the report says what limits the ratio.
+  const rawTurns = (runner: SqlRunner, servicePid?: number) =>
+    withCpu({ service: servicePid, llmDouble: double.pid }, async () => ({
+      rps: await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds),
+    }));
+  const turnPairs = await pairedRounds<{ rps: number; cpu?: CpuShare }>(
+    () => withCpu({ service: service.pid, llmDouble: double.pid }, () => driveTurns({ url: service.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds })),
+    pairedRunner && (() => rawTurns(pairedRunner, service.pid)),
   );
   const conversation = await conversationScenario(service, double);
   const getPath = `/api/sessions/${conversation.sessionId}`;
@@ -89,9 +94,11 @@ try {
     }
     await runner.close();
   }
-  log(`  turn at ${turn.best.connections} connections, in rounds: ${turnPairs.service.map(Math.round).join(', ')} turns/s; raw SQL ${turnPairs.raw.map(Math.round).join(', ')}`);
+  const rates = (rounds: { rps: number }[]) => rounds.map((round) => round.rps);
+  log(`  turn at ${turn.best.connections} connections, in rounds: ${rates(turnPairs.service).map(Math.round).join(', ')} turns/s; raw SQL ${rates(turnPairs.raw).map(Math.round).join(', ')}`);
   log(`  raw select of the conversation p50, in rounds: ${getPairs.raw.map((p) => p.toFixed(2)).join(', ')} ms`);
-  const [turnRps, rawRps, getP50, rawGetP50] = [turnPairs.service, turnPairs.raw, getPairs.service, getPairs.raw].map(median) as [number, number, number, number];
+  const [turnRps, rawRps, getP50, rawGetP50] = [rates(turnPairs.service), rates(turnPairs.raw), getPairs.service, getPairs.raw].map(median) as [number, number, number, number];
+  const [serviceCpu, rawCpu] = [turnPairs.service, turnPairs.raw].map((rounds) => medianCpu(rounds.map((round) => round.cpu)));
 
   const results: Results = {
     machine: machine(embedded ? 'PGlite (embedded)' : await serverVersion(database.url!), quick ? 'quick' : 'full'),
@@ -103,6 +110,7 @@ try {
       ratio: turnRps / rawRps,
       connections: turn.best.connections,
       statements: first.turn.length,
+      ...(serviceCpu && rawCpu ? { cpu_ms_per_turn: { service_rounds: serviceCpu, raw_rounds: rawCpu } } : {}),
     },
     slow_llm: slow,
     get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
@@ -121,11 +129,11 @@ try {
  * `sizes.pairedRounds` rounds of a figure of the service and its raw counterpart, one after the other; the raw
  * side is left for later when there is no runner while the service runs (PGlite).
  */
-async function pairedRounds(
-  service: (round: number) => Promise<number>,
-  raw: ((round: number) => Promise<number>) | undefined,
-): Promise<{ service: number[]; raw: number[] }> {
-  const figures = { service: [] as number[], raw: [] as number[] };
+async function pairedRounds<T = number>(
+  service: (round: number) => Promise<T>,
+  raw: ((round: number) => Promise<T>) | undefined,
+): Promise<{ service: T[]; raw: T[] }> {
+  const figures = { service: [] as T[], raw: [] as T[] };
   for (let round = 0; round < sizes.pairedRounds; round++) {
     figures.service.push(await service(round));
     if (raw) figures.raw.push(await raw(round));
