@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, sql } from 'drizzle-orm';
 import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions, messageRole } from './schema.js';
 
@@ -6,13 +6,15 @@ export type MessageRow = typeof chatMessages.$inferSelect;
 export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
 
 /**
- * Inserts messages in the given order (ids, and so conversation order, follow it) and counts them into the
- * session's `conversationLength`: in a transaction, so that the two agree.
+ * Writes a new session's first messages, in the given order (ids, and so conversation order, follow it): its
+ * system prompt at position 0, the conversation from position 1, counted into the session's
+ * `conversationLength`. In a transaction, so that the two agree.
  */
 export async function insertMessages(tx: Db, sessionId: number, messages: NewMessage[]): Promise<MessageRow[]> {
+  let position = 0;
   const rows = await tx
     .insert(chatMessages)
-    .values(messages.map((message) => ({ ...message, sessionId })))
+    .values(messages.map((message) => ({ ...message, sessionId, position: message.role === 'system' ? 0 : ++position })))
     .returning();
   const conversational = conversationalCount(messages);
   if (conversational > 0) {
@@ -42,18 +44,21 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
     ),
     sql`, `,
   );
+  // The messages take the positions after the conversation's end: `released` returns its new length.
+  const count = conversationalCount(messages);
+  if (count !== messages.length) throw new Error('a turn saves conversation messages only');
   const columns = getTableColumns(chatMessages);
   const name = (column: { name: string }) => sql.identifier(column.name);
   // Both drivers answer a raw statement with its rows under `rows`.
   const result = (await db.execute(sql`
     with released as (
       update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null,
-        ${name(chatSessions.conversationLength)} = ${chatSessions.conversationLength} + ${conversationalCount(messages)}
+        ${name(chatSessions.conversationLength)} = ${chatSessions.conversationLength} + ${count}
       where ${chatSessions.id} = ${sessionId} and ${chatSessions.turnLeaseToken} = ${token} and ${chatSessions.status} = 'active'
-      returning ${chatSessions.id}
+      returning ${chatSessions.id}, ${chatSessions.conversationLength} as length
     )
-    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
-    select released.id, m.role, m.content, m.prompt_tokens, m.output_tokens, m.cached_tokens
+    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.position)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
+    select released.id, m.role, m.content, released.length - ${count}::integer + m.ord + 1, m.prompt_tokens, m.output_tokens, m.cached_tokens
     from released cross join (values ${rows}) as m(ord, role, content, prompt_tokens, output_tokens, cached_tokens)
     order by m.ord
     returning *`)) as { rows: Record<string, unknown>[] };
@@ -106,31 +111,34 @@ export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;
 const turnReads = preparedFor((db) => {
   const sessionId = sql.placeholder('sessionId');
   return {
-    recent: db
+    window: db
       .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content })
       .from(chatMessages)
-      .where(and(eq(chatMessages.sessionId, sessionId), ne(chatMessages.role, 'system')))
-      .orderBy(desc(chatMessages.id))
-      .limit(sql.placeholder('limit'))
-      .prepare('recent_conversation'),
+      .where(and(eq(chatMessages.sessionId, sessionId), gt(chatMessages.position, sql.placeholder('after'))))
+      .orderBy(chatMessages.position)
+      .prepare('conversation_window'),
     system: db
-      .select({ content: chatMessages.content })
+      .select({ role: chatMessages.role, content: chatMessages.content })
       .from(chatMessages)
-      .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.role, 'system')))
-      .orderBy(chatMessages.id)
-      .limit(1)
+      .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.position, 0)))
       .prepare('system_prompt'),
   };
 });
 
-/** The newest `limit` conversation messages, oldest first: only what a prompt needs of them (a turn reads these). */
-export async function recentConversation(db: Db, sessionId: number, limit: number): Promise<ConversationRow[]> {
-  const newestFirst = await turnReads(db).recent.execute({ sessionId, limit });
-  return newestFirst.reverse();
+/**
+ * The newest `limit` conversation messages of a conversation `length` long, oldest first: only what a prompt
+ * needs of them (a turn reads these), as a range of positions.
+ */
+export async function recentConversation(db: Db, sessionId: number, length: number, limit: number): Promise<ConversationRow[]> {
+  return turnReads(db).window.execute({ sessionId, after: Math.max(length - limit, 0) });
 }
 
-/** The session's system prompt: its first system message. */
+/**
+ * The session's system prompt, at position 0. Asked for by role instead ("the first system message"), the planner
+ * could not tell how far into the session one lies, and it read the whole conversation and sorted it on every
+ * turn (BENCHMARKS.md, Turns).
+ */
 export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
-  const [row] = await turnReads(db).system.execute({ sessionId });
-  return row?.content;
+  const [first] = await turnReads(db).system.execute({ sessionId });
+  return first?.role === 'system' ? first.content : undefined;
 }

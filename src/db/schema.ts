@@ -45,11 +45,20 @@ export const chatMessages = pgTable(
       .references(() => chatSessions.id, { onDelete: 'cascade' }),
     role: messageRole('role').notNull(),
     content: text('content').notNull(),
+    /**
+     * Its place in the session: 0 for the system prompt, then 1, 2, … in conversation order, up to the session's
+     * `conversationLength`. A turn reads its history window as a range of positions, which bounds the rows read
+     * whatever plan PostgreSQL picks; "the newest 50" (ORDER BY … LIMIT) let it read the whole conversation.
+     */
+    position: integer('position').notNull(),
     createdAt: createdAt(),
     ...tokenUsage(),
   },
-  // Conversation order is the id order: two messages of one turn can share a timestamp.
-  (table) => [index('chat_messages_session_idx').on(table.sessionId, table.id)],
+  // Conversation order is the id order, and the position order: two messages of one turn can share a timestamp.
+  (table) => [
+    index('chat_messages_session_idx').on(table.sessionId, table.id),
+    uniqueIndex('chat_messages_session_position_idx').on(table.sessionId, table.position),
+  ],
 );
 
 /** What the session was started with: the learner and topic as they were then, so a session stays consistent. */

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, pgliteDatabase, type Database } from '../../src/db/client.js';
+import { openDatabase, pgliteDatabase, type Database, type DatabaseEvents } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 
 /** Set by .ci/run for the PostgreSQL pass; unset means the embedded PGlite, in memory. */
@@ -18,12 +18,13 @@ export interface TestDatabase {
 
 /**
  * A fresh, migrated database of its own: an in-memory PGlite (a copy of the run's template, see global-setup.ts),
- * or a new database on the PostgreSQL server. Migrations run either way, as they do at start-up.
+ * or a new database on the PostgreSQL server. Migrations run either way, as they do at start-up. `events.onQuery`
+ * sees every statement, as the service's query log does.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(events: Pick<DatabaseEvents, 'onQuery'> = {}): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
     const template = new Blob([await readFile(inject('pgliteTemplate'))]);
-    const database = pgliteDatabase(await PGlite.create({ loadDataDir: template }));
+    const database = pgliteDatabase(await PGlite.create({ loadDataDir: template }), events);
     await runMigrations(database);
     return { database, url: undefined, drop: () => database.close() };
   }
@@ -31,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { onPoolError: () => {} });
+  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { ...events, onPoolError: () => {} });
   await runMigrations(database);
   return {
     database,
