@@ -111,10 +111,19 @@ export type ConversationRow = Pick<MessageRow, 'id' | 'role' | 'content'>;
 const turnReads = preparedFor((db) => {
   const sessionId = sql.placeholder('sessionId');
   return {
+    // The bound is computed from the session row, in the statement: it depends on nothing but its parameters.
     window: db
       .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content })
       .from(chatMessages)
-      .where(and(eq(chatMessages.sessionId, sessionId), gt(chatMessages.position, sql.placeholder('after'))))
+      .where(
+        and(
+          eq(chatMessages.sessionId, sessionId),
+          gt(
+            chatMessages.position,
+            sql`greatest((select ${chatSessions.conversationLength} from ${chatSessions} where ${chatSessions.id} = ${sessionId}) - ${sql.placeholder('limit')}, 0)`,
+          ),
+        ),
+      )
       .orderBy(chatMessages.position)
       .prepare('conversation_window'),
     system: db
@@ -126,11 +135,11 @@ const turnReads = preparedFor((db) => {
 });
 
 /**
- * The newest `limit` conversation messages of a conversation `length` long, oldest first: only what a prompt
- * needs of them (a turn reads these), as a range of positions.
+ * The newest `limit` conversation messages, oldest first: only what a prompt needs of them (a turn reads these),
+ * as the range of positions that ends the conversation.
  */
-export async function recentConversation(db: Db, sessionId: number, length: number, limit: number): Promise<ConversationRow[]> {
-  return turnReads(db).window.execute({ sessionId, after: Math.max(length - limit, 0) });
+export async function recentConversation(db: Db, sessionId: number, limit: number): Promise<ConversationRow[]> {
+  return turnReads(db).window.execute({ sessionId, limit });
 }
 
 /**

@@ -84,7 +84,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
   const sessionId = found.session.id;
   const [system, recent, asked] = await Promise.all([
     systemPrompt(db, sessionId),
-    recentConversation(db, sessionId, found.session.conversationLength, config.maxConversationHistory),
+    recentConversation(db, sessionId, config.maxConversationHistory),
     sessionAssessments(db, sessionId),
   ]);
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);

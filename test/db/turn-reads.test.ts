@@ -19,7 +19,7 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
   beforeAll(async () => {
     testDatabase = await createTestDatabase({ onQuery: (text, params) => statements.push({ sql: text, params }) });
     db = testDatabase.database.db;
-    const rows = await db.execute(sql`insert into chat_sessions (user_id, course_id, topic_id) select n, 2, 5 from generate_series(1, ${sessions}::integer) as n returning id`);
+    const rows = await db.execute(sql`insert into chat_sessions (user_id, course_id, topic_id, conversation_length) select n, 2, 5, 1 from generate_series(1, ${sessions}::integer) as n returning id`);
     sessionIds = (rows as unknown as { rows: { id: number }[] }).rows.map((row) => row.id);
     await addMessages(db, 0, 1); // each session's system prompt and opening, as a session starts
   });
@@ -27,6 +27,7 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
 
   /** Messages at positions `from`…`to` of every session, interleaved as when learners talk at the same time. */
   async function addMessages(on: Db, from: number, to: number) {
+    await on.execute(sql`update chat_sessions set conversation_length = ${to} where id = any(${`{${sessionIds.join(',')}}`}::integer[])`);
     await on.execute(sql`
       insert into chat_messages (session_id, position, role, content)
       select session_id, n, case when n = 0 then 'system'::message_role when n % 2 = 1 then 'assistant'::message_role else 'user'::message_role end,
@@ -73,7 +74,7 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
 
   it('reads no more of the history than the window it asks for', async () => {
     const [sessionId] = sessionIds as [number];
-    const read = await rowsRead(() => recentConversation(db, sessionId, conversation, 50));
+    const read = await rowsRead(() => recentConversation(db, sessionId, 50));
     expect(read.custom).toBeLessThanOrEqual(50);
     expect(read.generic).toBeLessThanOrEqual(50);
   });
@@ -81,7 +82,7 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
   it('reads the newest messages of the window, oldest first', async () => {
     const [sessionId] = sessionIds as [number];
     await addMessages(db, 2, 120);
-    const recent = await recentConversation(db, sessionId, 120, 50);
+    const recent = await recentConversation(db, sessionId, 50);
     expect(recent.map((message) => message.content)).toEqual(Array.from({ length: 50 }, (_, i) => `message ${71 + i}`));
   });
 });
