@@ -148,6 +148,6 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
  * turn (BENCHMARKS.md, Turns).
  */
 export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
-  const [first] = await turnReads(db).system.execute({ sessionId });
-  return first?.role === 'system' ? first.content : undefined;
+  const [row] = await turnReads(db).system.execute({ sessionId });
+  return row?.role === 'system' ? row.content : undefined;
 }
