@@ -45,17 +45,18 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
     await read();
     const [{ sql: text, params }] = statements as [{ sql: string; params: unknown[] }];
     const values = params.map((param) => (typeof param === 'number' ? String(param) : `'${String(param).replaceAll("'", "''")}'`)).join(', ');
-    const read_ = { custom: 0, generic: 0 };
+    const rows = { custom: 0, generic: 0 };
     for (const mode of ['custom', 'generic'] as const) {
       await db
         .transaction(async (tx) => {
           await tx.execute(sql.raw(`set local plan_cache_mode = force_${mode}_plan`));
           await tx.execute(sql.raw(`prepare turn_read as ${text}`));
+          // Run while the conversations are short, as a pooled connection first runs it: the plan is made here.
           for (let i = 0; i < 6; i++) await tx.execute(sql.raw(`execute turn_read(${values})`));
           await addMessages(tx, 2, conversation);
           const result = await tx.execute(sql.raw(`explain (analyze, format json) execute turn_read(${values})`));
           const [{ 'QUERY PLAN': plan }] = (result as unknown as { rows: [{ 'QUERY PLAN': unknown }] }).rows;
-          read_[mode] = scannedRows(typeof plan === 'string' ? JSON.parse(plan) : plan);
+          rows[mode] = scannedRows(typeof plan === 'string' ? JSON.parse(plan) : plan);
           await tx.execute(sql.raw('deallocate turn_read'));
           tx.rollback(); // the next mode starts young again
         })
@@ -63,7 +64,7 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
           if (!(error instanceof TransactionRollbackError)) throw error;
         });
     }
-    return read_;
+    return rows;
   }
 
   it('finds the system prompt in one row', async () => {
@@ -80,9 +81,15 @@ describe("a turn's reads, planned on a young database, on a long conversation", 
   });
 
   it('reads the newest messages of the window, oldest first', async () => {
-    const [sessionId] = sessionIds as [number];
-    await addMessages(db, 2, 120);
-    const recent = await recentConversation(db, sessionId, 50);
+    // A session of its own, 120 messages long: the other tests' sessions stay young.
+    const created = await db.execute(sql`insert into chat_sessions (user_id, course_id, topic_id, conversation_length) values (99, 2, 5, 120) returning id`);
+    const [{ id }] = (created as unknown as { rows: [{ id: number }] }).rows;
+    await db.execute(sql`
+      insert into chat_messages (session_id, position, role, content)
+      select ${id}::integer, n, case when n = 0 then 'system'::message_role when n % 2 = 1 then 'assistant'::message_role else 'user'::message_role end,
+        'message ' || n
+      from generate_series(0, 120) as n`);
+    const recent = await recentConversation(db, id, 50);
     expect(recent.map((message) => message.content)).toEqual(Array.from({ length: 50 }, (_, i) => `message ${71 + i}`));
   });
 });
