@@ -87,13 +87,13 @@ export interface VisibleMessage {
  * rewritten into ISO 8601 rather than parsed into Dates and formatted back (BENCHMARKS.md, GET session).
  */
 export async function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
-  const { id, role, content, createdAt } = chatMessages;
+  const { id, role, content, createdAt, position } = chatMessages;
   // Both drivers answer a raw statement with its rows under `rows`, and leave timestamps as PostgreSQL's text.
   const result = (await db.execute(sql`
     select ${id} as id, ${role} as role, ${content} as content, ${createdAt} at time zone 'UTC' as utc
     from ${chatMessages}
     where ${chatMessages.sessionId} = ${sessionId} and ${role} <> 'system'
-    order by ${id}`)) as { rows: { id: number; role: VisibleMessage['role']; content: string; utc: string }[] };
+    order by ${position}`)) as { rows: { id: number; role: VisibleMessage['role']; content: string; utc: string }[] };
   return result.rows.map((row) => ({ id: row.id, role: row.role, content: row.content, timestamp: isoFromUtc(row.utc) }));
 }
 

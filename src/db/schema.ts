@@ -54,11 +54,9 @@ export const chatMessages = pgTable(
     createdAt: createdAt(),
     ...tokenUsage(),
   },
-  // Conversation order is the id order, and the position order: two messages of one turn can share a timestamp.
-  (table) => [
-    index('chat_messages_session_idx').on(table.sessionId, table.id),
-    uniqueIndex('chat_messages_session_position_idx').on(table.sessionId, table.position),
-  ],
+  // Conversation order is the position order, and the id order: two messages of one turn can share a timestamp.
+  // The one index serves every read of a session's messages; a second on (session_id, id) would only cost inserts.
+  (table) => [uniqueIndex('chat_messages_session_position_idx').on(table.sessionId, table.position)],
 );
 
 /** What the session was started with: the learner and topic as they were then, so a session stays consistent. */
