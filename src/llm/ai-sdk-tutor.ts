@@ -1,16 +1,18 @@
-import { generateText, Output, stepCountIs, streamText, tool, zodSchema, type LanguageModel, type LanguageModelUsage, type ModelMessage } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { generateText, Output, stepCountIs, streamText, tool, zodSchema, type LanguageModelUsage, type ModelMessage } from 'ai';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { LlmProviderName, ModelSettings } from '../config.js';
 import { turnNote } from '../tutoring/turn-note.js';
+import { generateReply } from './generate-reply.js';
 import type { AskedQuestion, Grade, GradeRequest, LlmProvider, TokenUsage, TutorEvent, TutorRequest } from './llm.js';
 
 type ProviderOptions = Parameters<typeof generateText>[0]['providerOptions'];
 
 export interface AiSdkTutorOptions {
   name: LlmProviderName;
-  model: LanguageModel;
-  graderModel: LanguageModel;
+  model: LanguageModelV3;
+  graderModel: LanguageModelV3;
   settings: ModelSettings;
   providerOptions?: ProviderOptions;
   log: Logger;
@@ -37,6 +39,9 @@ const tutorTools = {
     execute: async () => ({ recorded: true }),
   }),
 };
+
+// One step to speak and call ask_question, one to continue after its result, one spare to fix a bad call.
+const maxSteps = 3;
 
 const gradeSchema = z.object({
   correct: z.boolean().describe('Whether the answer is correct'),
@@ -81,23 +86,21 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
 
     async *respond(request: TutorRequest): AsyncGenerator<TutorEvent> {
       const call = {
-        ...callSettings,
         model,
         system: request.system,
         messages: conversation(request),
         tools: request.askQuestionTool ? tutorTools : undefined,
-        // One step to speak and call ask_question, one to continue after its result, one spare to fix a bad call.
-        stopWhen: stepCountIs(3),
       };
       if (!request.stream) {
         // Nobody reads the reply as it arrives: one response costs far less to receive than a stream of chunks.
-        const result = await generateText(call);
-        for (const part of result.steps.flatMap((step) => step.content)) yield* replyEvent(part);
-        yield { type: 'finish', usage: tokenUsage(result.totalUsage), finishReason: result.rawFinishReason ?? result.finishReason };
+        const { temperature, maxOutputTokens, maxRetries, timeoutMs } = settings;
+        const reply = await generateReply({ ...call, temperature, maxOutputTokens, maxRetries, timeoutMs, providerOptions, maxSteps });
+        for (const part of reply.content) yield* replyEvent(part);
+        yield { type: 'finish', usage: totalUsage(reply.usage.map(tokenUsage)), finishReason: reply.finishReason };
         return;
       }
       // Errors arrive as `error` parts below; the SDK's default would print them, request body included.
-      const result = streamText({ ...call, onError: () => {} });
+      const result = streamText({ ...callSettings, ...call, stopWhen: stepCountIs(maxSteps), onError: () => {} });
       for await (const part of result.fullStream) {
         switch (part.type) {
           case 'text-delta':
@@ -191,4 +194,12 @@ function tokenUsage(usage: LanguageModelUsage): TokenUsage {
     outputTokens: usage.outputTokens ?? 0,
     cachedTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
   };
+}
+
+function totalUsage(usages: TokenUsage[]): TokenUsage {
+  return usages.reduce((total, usage) => ({
+    promptTokens: total.promptTokens + usage.promptTokens,
+    outputTokens: total.outputTokens + usage.outputTokens,
+    cachedTokens: total.cachedTokens + usage.cachedTokens,
+  }));
 }

@@ -20,7 +20,8 @@ export interface GeminiRequest {
 export type GeminiAnswer =
   | {
       text?: string;
-      functionCalls?: { name: string; args: unknown }[];
+      /** With a `thoughtSignature`, as Gemini 3 signs the parts of its thinking models' calls. */
+      functionCalls?: { name: string; args: unknown; thoughtSignature?: string }[];
       finishReason?: string;
       usage?: { prompt: number; output: number; cached?: number };
       /** Milliseconds to wait before answering. */
@@ -82,7 +83,7 @@ export async function startGeminiDouble(behaviour: GeminiBehaviour): Promise<Gem
     }
     const parts = [
       ...(answer.text !== undefined ? [{ text: answer.text }] : []),
-      ...(answer.functionCalls ?? []).map((call) => ({ functionCall: call })),
+      ...(answer.functionCalls ?? []).map(({ thoughtSignature, ...call }) => ({ functionCall: call, ...(thoughtSignature ? { thoughtSignature } : {}) })),
     ];
     const usageMetadata = {
       promptTokenCount: answer.usage?.prompt ?? 10,
