@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
-/** One statement as the service logged it (LOG_LEVEL=trace): its text and parameters, as sent. */
+/**
+ * One statement as the service logged it (LOG_LEVEL=trace): its text and parameters, as sent, and on PostgreSQL the
+ * name it was prepared under, if it was.
+ */
 export interface Statement {
   sql: string;
   params: unknown[];
+  name?: string;
 }
 
 /** What one request executed: statements outside transactions, and transactions, in order. */
@@ -17,7 +21,7 @@ export function capturedStatements(logFile: string, requestId: string): Statemen
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.includes('"msg":"sql"')) continue;
     const entry = JSON.parse(line) as Statement & { requestId?: string };
-    if (entry.requestId === requestId) statements.push({ sql: entry.sql, params: entry.params });
+    if (entry.requestId === requestId) statements.push({ sql: entry.sql, params: entry.params, name: entry.name });
   }
   if (statements.length === 0) throw new Error(`no SQL logged for request ${requestId} in ${logFile}`);
   return statements;
@@ -30,13 +34,14 @@ export function capturedStatements(logFile: string, requestId: string): Statemen
  */
 export function replayPlan(first: { statements: Statement[]; sessionId: number }, second: { statements: Statement[]; sessionId: number }) {
   const sameShape =
-    first.statements.length === second.statements.length && first.statements.every((statement, i) => statement.sql === second.statements[i]!.sql);
+    first.statements.length === second.statements.length &&
+    first.statements.every((statement, i) => statement.sql === second.statements[i]!.sql && statement.name === second.statements[i]!.name);
   if (!sameShape) throw new Error('the two captured requests executed different statements');
   const sessionSlots = first.statements.map((statement, i) =>
     statement.params.map((param, j) => param === first.sessionId && second.statements[i]!.params[j] === second.sessionId),
   );
   const bind = (i: number, sessionId: number): Statement => ({
-    sql: first.statements[i]!.sql,
+    ...first.statements[i]!,
     params: first.statements[i]!.params.map((param, j) => (sessionSlots[i]![j] ? sessionId : param)),
   });
   return (sessionId: number): Unit[] => {
@@ -61,6 +66,12 @@ export interface SqlRunner {
   close(): Promise<void>;
 }
 
+/**
+ * A statement as `pg` takes it: under its name when the service prepared it, so that each connection parses and
+ * plans it once, as the service's do.
+ */
+const asSent = (statement: Statement) => ({ name: statement.name, text: statement.sql, values: statement.params });
+
 /** `pg` with the service's pool size: statements alone on any pooled client, transactions on one. */
 export function pgRunner(url: string, poolSize: number): SqlRunner {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
@@ -71,20 +82,20 @@ export function pgRunner(url: string, poolSize: number): SqlRunner {
     async run(units) {
       for (const unit of units) {
         if (!Array.isArray(unit)) {
-          await pool.query(unit.sql, unit.params);
+          await pool.query(asSent(unit));
           continue;
         }
         const client = await pool.connect();
         try {
           await client.query('begin');
-          for (const statement of unit) await client.query(statement.sql, statement.params);
+          for (const statement of unit) await client.query(asSent(statement));
           await client.query('commit');
         } finally {
           client.release();
         }
       }
     },
-    query: async (statement) => void (await pool.query(statement.sql, statement.params)),
+    query: async (statement) => void (await pool.query(asSent(statement))),
     close: () => pool.end(),
   };
 }

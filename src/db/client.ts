@@ -2,6 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { Pool } from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import type { DatabaseConfig } from '../config.js';
 import * as schema from './schema.js';
@@ -37,15 +38,18 @@ export interface Database {
 
 export interface DatabaseEvents {
   onPoolError(error: Error): void;
-  /** Every statement with its parameters, as sent: the query log that `npm run bench` replays. */
-  onQuery?(sql: string, params: unknown[]): void;
+  /**
+   * Every statement with its parameters, as sent: the query log that `npm run bench` replays. `name` is the
+   * prepared statement's, on PostgreSQL: a connection parses and plans it once, then only executes it.
+   */
+  onQuery?(sql: string, params: unknown[], name?: string): void;
 }
 
 /** Events of the database connection, logged. Statements carry learner text: only the trace level logs them. */
 export function databaseEvents(log: PinoLogger): DatabaseEvents {
   return {
     onPoolError: (error) => log.error({ err: error }, 'PostgreSQL pool: idle connection failed'),
-    onQuery: log.isLevelEnabled('trace') ? (sql, params) => log.trace({ sql, params }, 'sql') : undefined,
+    onQuery: log.isLevelEnabled('trace') ? (sql, params, name) => log.trace({ sql, params, name }, 'sql') : undefined,
   };
 }
 
@@ -61,9 +65,10 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
   // An idle client losing its connection emits here; unhandled, it would crash the process.
   pool.on('error', (error) => events.onPoolError(error));
+  if (events.onQuery) logQueries(pool, events.onQuery);
   return {
     kind: 'postgres',
-    db: drizzlePg({ client: pool, schema, logger: queryLogger(events) }) as unknown as Db,
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
     async withMigrationLock(fn) {
       const client = await pool.connect();
       try {
@@ -87,6 +92,22 @@ export function pgliteDatabase(client: PGlite, events?: Pick<DatabaseEvents, 'on
     withMigrationLock: (fn) => fn(),
     close: once(() => client.close()),
   };
+}
+
+/**
+ * Logs each statement a pooled connection sends, as `pg` is given it: Drizzle's own query log does not tell a
+ * prepared statement from a one-off, and a replay that parsed and planned every statement anew would make PostgreSQL
+ * do more than the service makes it do (BENCHMARKS.md, Method).
+ */
+function logQueries(pool: Pool, onQuery: NonNullable<DatabaseEvents['onQuery']>): void {
+  pool.on('connect', (client) => {
+    const send = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
+    client.query = ((config: string | { text: string; name?: string; values?: unknown[] }, values?: unknown, callback?: unknown) => {
+      const statement = typeof config === 'string' ? { text: config } : config;
+      onQuery(statement.text, (Array.isArray(values) ? values : statement.values) ?? [], statement.name);
+      return send(config, values, callback);
+    }) as typeof client.query;
+  });
 }
 
 function queryLogger(events?: Pick<DatabaseEvents, 'onQuery'>): Logger | undefined {
