@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, gt, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions, messageRole } from './schema.js';
 
@@ -34,36 +35,19 @@ const conversationalCount = (messages: NewMessage[]) => messages.filter((message
  * Undefined when it is not: nothing is written.
  */
 export async function saveTurnMessages(db: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
-  // Drizzle's builders cannot feed an UPDATE in a WITH clause into an INSERT … SELECT: written with its `sql`
-  // template instead, every name taken from the schema.
-  const role = sql.identifier(messageRole.enumName);
-  const rows = sql.join(
-    messages.map(
-      (message, order) =>
-        sql`(${order}::integer, ${message.role}::${role}, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
-    ),
-    sql`, `,
-  );
-  // The messages take the positions after the conversation's end: `released` returns its new length.
-  const count = conversationalCount(messages);
-  if (count !== messages.length) throw new Error('a turn saves conversation messages only');
-  const columns = getTableColumns(chatMessages);
-  const name = (column: { name: string }) => sql.identifier(column.name);
-  // Both drivers answer a raw statement with its rows under `rows`.
-  const result = (await db.execute(sql`
-    with released as (
-      update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null,
-        ${name(chatSessions.conversationLength)} = ${chatSessions.conversationLength} + ${count}
-      where ${chatSessions.id} = ${sessionId} and ${chatSessions.turnLeaseToken} = ${token} and ${chatSessions.status} = 'active'
-      returning ${chatSessions.id}, ${chatSessions.conversationLength} as length
-    )
-    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.position)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
-    select released.id, m.role, m.content, released.length - ${count}::integer + m.ord + 1, m.prompt_tokens, m.output_tokens, m.cached_tokens
-    from released cross join (values ${rows}) as m(ord, role, content, prompt_tokens, output_tokens, cached_tokens)
-    order by m.ord
-    returning *`)) as { rows: Record<string, unknown>[] };
+  if (conversationalCount(messages) !== messages.length) throw new Error('a turn saves conversation messages only');
+  const result = (await turnSave(db).execute({
+    sessionId,
+    token,
+    roles: messages.map((message) => message.role),
+    contents: messages.map((message) => message.content),
+    promptTokens: messages.map((message) => message.promptTokens ?? null),
+    outputTokens: messages.map((message) => message.outputTokens ?? null),
+    cachedTokens: messages.map((message) => message.cachedTokens ?? null),
+  })) as { rows: Record<string, unknown>[] }; // both drivers answer a raw statement with its rows under `rows`
   if (result.rows.length === 0) return undefined;
   // A raw statement's rows carry column names and driver values: mapped as Drizzle maps a select's.
+  const columns = getTableColumns(chatMessages);
   const saved = result.rows.map(
     (row) =>
       Object.fromEntries(
@@ -72,6 +56,35 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   );
   return saved.sort((a, b) => a.id - b.id);
 }
+
+// The statement that ends every turn, prepared: each connection parses and plans it once. The messages arrive as one
+// array a column, so that any number of them fits the one statement; the roles as text, as an enum's array type
+// made by a migration is unknown to a PGlite opened before it ran. Drizzle's builders cannot feed an UPDATE in a
+// WITH clause into an INSERT … SELECT, nor prepare a raw statement: it is written with its `sql` template, every name
+// taken from the schema, and prepared through the handle's session, as its builders' `.prepare()` does.
+const turnSave = preparedFor((db) => {
+  const param = (name: string) => sql.placeholder(name);
+  const columns = getTableColumns(chatMessages);
+  const name = (column: { name: string }) => sql.identifier(column.name);
+  const count = sql`cardinality(${param('contents')}::text[])`;
+  // The messages take the positions after the conversation's end: `released` returns its new length.
+  const statement = sql`
+    with released as (
+      update ${chatSessions} set ${name(chatSessions.turnLeaseUntil)} = null, ${name(chatSessions.turnLeaseToken)} = null,
+        ${name(chatSessions.conversationLength)} = ${chatSessions.conversationLength} + ${count}
+      where ${chatSessions.id} = ${param('sessionId')} and ${chatSessions.turnLeaseToken} = ${param('token')} and ${chatSessions.status} = 'active'
+      returning ${chatSessions.id}, ${chatSessions.conversationLength} as length
+    )
+    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.position)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
+    select released.id, m.role::${sql.identifier(messageRole.enumName)}, m.content, released.length - ${count} + m.ord::integer, m.prompt_tokens, m.output_tokens, m.cached_tokens
+    from released cross join unnest(
+      ${param('roles')}::text[], ${param('contents')}::text[],
+      ${param('promptTokens')}::integer[], ${param('outputTokens')}::integer[], ${param('cachedTokens')}::integer[]
+    ) with ordinality as m(role, content, prompt_tokens, output_tokens, cached_tokens, ord)
+    order by m.ord
+    returning *`;
+  return db._.session.prepareQuery(new PgDialect().sqlToQuery(statement), undefined, 'save_turn_messages', false);
+});
 
 /** A message as the API shows it, field for field: `timestamp` is ISO 8601 UTC, as `Date.toISOString` writes it. */
 export interface VisibleMessage {
