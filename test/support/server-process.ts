@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll } from 'vitest';
 
 const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -21,12 +22,21 @@ export interface ExitedProcess {
 
 /** Runs `src/server.ts` as the real entry point would run, with only the given environment. */
 function spawnServer(env: Record<string, string>, cwd?: string): ChildProcess {
-  return spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
     cwd: cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
+
+// A test that fails or times out before stopping its server must not leave it running after its file.
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts the server and waits for its "listening" log line, which carries the port it was given. */
 export function startServer(env: Record<string, string>, cwd?: string): Promise<ServerProcess> {
