@@ -66,14 +66,16 @@ export async function generateReply(call: ReplyCall): Promise<Reply> {
         said.push({ type: 'reasoning', text: part.text, providerOptions: part.providerMetadata });
       } else if (part.type === 'tool-call' && !part.providerExecuted) {
         const checked = await checkCall(part, tools);
+        const execute = tools?.[part.toolName]?.execute;
         const { input } = checked;
         // The call goes back to the model as it was made, with its provider metadata (Gemini's thought signature).
         said.push({ type: 'tool-call', toolCallId: part.toolCallId, toolName: part.toolName, input, providerOptions: part.providerMetadata });
         if ('error' in checked) {
           reply.content.push({ type: 'tool-error', toolName: part.toolName, input, error: checked.error.message });
           answered.push(toolResult(part, { type: 'error-text', value: checked.error.message }));
-        } else if (carriedOut) {
-          const output: unknown = await tools![part.toolName]!.execute?.(input, { toolCallId: part.toolCallId, messages, abortSignal });
+        } else if (carriedOut && execute) {
+          // A tool without `execute` is answered by the caller, not here: as in the SDK, the reply ends with its call.
+          const output: unknown = await execute(input, { toolCallId: part.toolCallId, messages, abortSignal });
           reply.content.push({ type: 'tool-result', toolName: part.toolName, input, output });
           answered.push(toolResult(part, { type: 'json', value: (output ?? null) as JSONValue }));
         }

@@ -125,6 +125,18 @@ describe('generateReply, against generateText', () => {
     expect(ours.result.finishReason).toBe('MAX_TOKENS');
   });
 
+  it('ends the reply at a call to a function it cannot carry out itself (no execute), as generateText does', async () => {
+    const model = createGoogleGenerativeAI({ apiKey: 'k', baseURL: `${gemini.url}/v1beta`, fetch: createHttpFetch() })('gemini-test');
+    const callerAnswers = { ask_question: tool({ description: 'Asked by the caller.', inputSchema: zodSchema(z.object({ question: z.string() })) }) };
+    gemini.requests.length = 0;
+    gemini.behave(() => ({ text: 'Asking.', functionCalls: [{ name: 'ask_question', args: { question: 'Q?' } }] }));
+    const sdk = await generateText({ ...settings, model, tools: callerAnswers, timeout: 5000, stopWhen: stepCountIs(3) });
+    const ours = await generateReply({ ...settings, model, tools: callerAnswers, timeoutMs: 5000, maxSteps: 3 });
+    expect(gemini.requests).toHaveLength(2);
+    expect(sdk.steps).toHaveLength(1);
+    expect(ours.content).toEqual([{ type: 'text', text: 'Asking.' }]);
+  });
+
   it('retries a 429 as the SDK does, honouring Retry-After, and gives up after its retries', async () => {
     const busy: GeminiAnswer = { status: 429, message: 'Resource exhausted', headers: { 'retry-after': '0' } };
     const { sdk, ours } = await bothOn([busy, { text: 'Here.' }]);
