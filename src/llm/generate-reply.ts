@@ -37,7 +37,7 @@ const declarations = new WeakMap<ToolSet, Promise<Declarations>>();
  * conversion, its function declarations and its retries (which honour `Retry-After`). Not `generateText` itself: it
  * checks the messages it is given against its Zod schema on every call, asynchronously and so without Zod's compiled
  * fast path, which for a 50-message history was ~0.1 ms of the service's one thread a turn, and with the step
- * results, callbacks and telemetry spans it builds, which this service does not read, ~0.2 ms (BENCHMARKS.md, Turns).
+ * results, callbacks and telemetry spans it builds, which this service does not read, ~0.3 ms (BENCHMARKS.md, Turns).
  * The messages here are built by the service and typed as the SDK's at compile time. Streamed replies still go
  * through `streamText`.
  */
