@@ -42,6 +42,15 @@ describe("a session's conversation length, and its messages' positions", () => {
     expect(graded).toBeGreaterThan(0); // graded turns save in a transaction, with the grade and the next question
     expect(await stored(id)).toEqual({ length: 9, counted: 9, positions: upTo(9) });
   });
+
+  it('keeps every character of a message through the save, which sends the turn as arrays', async () => {
+    const { id } = await startSession(t.app);
+    const message = 'He said "hi", {a,b} \\ NULL\nnext line, ünïcödé ✓ 中文, \'quoted\' and a tab\t.';
+    const turn = await say(t.app, id, message);
+    const { messages } = (await t.app.inject({ url: `/api/sessions/${id}` })).json<{ messages: { id: number; content: string }[] }>();
+    expect(messages.find((m) => m.id === turn.user_message_id)?.content).toBe(message);
+    expect(messages.at(-1)).toMatchObject({ id: turn.message_id, content: turn.ai_message });
+  });
 });
 
 describe('the migrations that add them', () => {
