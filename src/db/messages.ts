@@ -29,6 +29,8 @@ export async function insertMessages(tx: Db, sessionId: number, messages: NewMes
 
 const conversationalCount = (messages: NewMessage[]) => messages.filter((message) => message.role !== 'system').length;
 
+const messageColumns = getTableColumns(chatMessages);
+
 /**
  * Ends a turn in one statement: gives back the session's turn lease and inserts the turn's messages, in order,
  * counted into its `conversationLength`, provided the session is still active and the lease still `token`'s.
@@ -47,11 +49,10 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   })) as { rows: Record<string, unknown>[] }; // both drivers answer a raw statement with its rows under `rows`
   if (result.rows.length === 0) return undefined;
   // A raw statement's rows carry column names and driver values: mapped as Drizzle maps a select's.
-  const columns = getTableColumns(chatMessages);
   const saved = result.rows.map(
     (row) =>
       Object.fromEntries(
-        Object.entries(columns).map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])]),
+        Object.entries(messageColumns).map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])]),
       ) as MessageRow,
   );
   return saved.sort((a, b) => a.id - b.id);
@@ -64,7 +65,6 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
 // taken from the schema, and prepared through the handle's session, as its builders' `.prepare()` does.
 const turnSave = preparedFor((db) => {
   const param = (name: string) => sql.placeholder(name);
-  const columns = getTableColumns(chatMessages);
   const name = (column: { name: string }) => sql.identifier(column.name);
   const count = sql`cardinality(${param('contents')}::text[])`;
   // The messages take the positions after the conversation's end: `released` returns its new length.
@@ -75,7 +75,7 @@ const turnSave = preparedFor((db) => {
       where ${chatSessions.id} = ${param('sessionId')} and ${chatSessions.turnLeaseToken} = ${param('token')} and ${chatSessions.status} = 'active'
       returning ${chatSessions.id}, ${chatSessions.conversationLength} as length
     )
-    insert into ${chatMessages} (${name(columns.sessionId)}, ${name(columns.role)}, ${name(columns.content)}, ${name(columns.position)}, ${name(columns.promptTokens)}, ${name(columns.outputTokens)}, ${name(columns.cachedTokens)})
+    insert into ${chatMessages} (${name(messageColumns.sessionId)}, ${name(messageColumns.role)}, ${name(messageColumns.content)}, ${name(messageColumns.position)}, ${name(messageColumns.promptTokens)}, ${name(messageColumns.outputTokens)}, ${name(messageColumns.cachedTokens)})
     select released.id, m.role::${sql.identifier(messageRole.enumName)}, m.content, released.length - ${count} + m.ord::integer, m.prompt_tokens, m.output_tokens, m.cached_tokens
     from released cross join unnest(
       ${param('roles')}::text[], ${param('contents')}::text[],

@@ -47,10 +47,11 @@ export async function generateReply(call: ReplyCall): Promise<Reply> {
   const { retry } = prepareRetries({ maxRetries: call.maxRetries, abortSignal });
   const declared = tools ? await declarationsOf(tools) : { tools: undefined, toolChoice: undefined };
   const settings = { temperature: call.temperature, maxOutputTokens: call.maxOutputTokens, providerOptions: call.providerOptions };
+  const supportedUrls = await model.supportedUrls;
   const messages = [...call.messages];
   const reply: Reply = { content: [], usage: [], finishReason: 'other' };
   for (let step = 1; ; step++) {
-    const prompt = await convertToLanguageModelPrompt({ prompt: { system, messages }, supportedUrls: await model.supportedUrls, download: undefined, abortSignal });
+    const prompt = await convertToLanguageModelPrompt({ prompt: { system, messages }, supportedUrls, download: undefined, abortSignal });
     const response = await retry(() => model.doGenerate({ ...settings, ...declared, prompt, abortSignal }));
     reply.usage.push(asLanguageModelUsage(response.usage));
     reply.finishReason = response.finishReason.raw ?? response.finishReason.unified;
