@@ -32,6 +32,10 @@ type Declarations = Awaited<ReturnType<typeof prepareToolsAndToolChoice>>;
 // A tool set's function declarations, made once: converting their schemas to JSON Schema is the costly part.
 const declarations = new WeakMap<ToolSet, Promise<Declarations>>();
 
+// A model's supported URLs, read once: Google's model builds its regular expressions anew on every read, ~4 % of a
+// reply's CPU. They depend on the model's configuration alone.
+const supportedUrlsOf = new WeakMap<LanguageModelV3, Promise<LanguageModelV3['supportedUrls']>>();
+
 /**
  * The model's whole reply as `generateText` makes it, step by step, built from the SDK's own parts: its prompt
  * conversion, its function declarations and its retries (which honour `Retry-After`). Not `generateText` itself: it
@@ -47,7 +51,7 @@ export async function generateReply(call: ReplyCall): Promise<Reply> {
   const { retry } = prepareRetries({ maxRetries: call.maxRetries, abortSignal });
   const declared = tools ? await declarationsOf(tools) : { tools: undefined, toolChoice: undefined };
   const settings = { temperature: call.temperature, maxOutputTokens: call.maxOutputTokens, providerOptions: call.providerOptions };
-  const supportedUrls = await model.supportedUrls;
+  const supportedUrls = await urlsOf(model);
   const messages = [...call.messages];
   const reply: Reply = { content: [], usage: [], finishReason: 'other' };
   for (let step = 1; ; step++) {
@@ -86,6 +90,12 @@ export async function generateReply(call: ReplyCall): Promise<Reply> {
     if (calls === 0 || answered.length < calls || step >= maxSteps) return reply;
     messages.push({ role: 'assistant', content: said }, { role: 'tool', content: answered });
   }
+}
+
+function urlsOf(model: LanguageModelV3): Promise<LanguageModelV3['supportedUrls']> {
+  let urls = supportedUrlsOf.get(model);
+  if (!urls) supportedUrlsOf.set(model, (urls = Promise.resolve(model.supportedUrls)));
+  return urls;
 }
 
 function declarationsOf(tools: ToolSet): Promise<Declarations> {
