@@ -42,6 +42,47 @@ cp package.json package-lock.json .npmrc "$work/runtime/"
 (cd "$work/runtime" && npm ci --omit=dev --no-audit --no-fund --no-progress >/dev/null)
 cp -r "$work/deps/dist" drizzle curriculum "$work/runtime/"
 
+# The model is called from a worker thread whose entry is a file of its own in dist/: a session's opening message,
+# against a minimal Gemini double, must come back from it.
+llm_check() {
+  cat >"$work/llm-check.mjs" <<'CHECK'
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+const gemini = createServer((request, response) => {
+  request.resume().on('end', () => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const parts = [{ text: 'Hello from the rehearsal double.' }];
+    response.end(JSON.stringify({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 } }));
+  });
+}).listen(0, '127.0.0.1');
+await new Promise((resolve) => gemini.once('listening', resolve));
+const [command, ...args] = process.argv.slice(2);
+const port = String(40000 + Math.floor(Math.random() * 20000));
+const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: port, DATA_DIR: process.env.DATA_DIR, GEMINI_API_KEY: 'rehearsal', GEMINI_BASE_URL: `http://127.0.0.1:${gemini.address().port}` };
+const server = spawn(command, args, { env, stdio: 'inherit' });
+const base = `http://127.0.0.1:${port}`;
+let outcome = 'the service did not become healthy';
+for (let i = 0; i < 60; i++) {
+  const healthy = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+  if (healthy) {
+    const started = await fetch(`${base}/api/sessions/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 1, course_id: 2, topic_id: 5 }) });
+    const body = await started.json();
+    outcome = started.status === 201 && body.ai_message === 'Hello from the rehearsal double.' ? '' : `start session: ${started.status} ${JSON.stringify(body)}`;
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+server.kill();
+gemini.close();
+if (outcome) { console.error(outcome); process.exit(1); }
+CHECK
+  DATA_DIR="$work/data-llm" node "$work/llm-check.mjs" $cmd >"$work/llm-check.log" 2>&1 || {
+    echo "the rehearsed image could not answer a session's opening message through its LLM thread:" >&2
+    cat "$work/llm-check.log" >&2
+    exit 1
+  }
+}
+
 echo "== run: the image's CMD, then the HEALTHCHECK"
 # The image must run the service as npm start does, with the same Node.js flags.
 cmd=$(node -e "const line = require('fs').readFileSync('Dockerfile', 'utf8').split('\\n').find((l) => l.startsWith('CMD ')); console.log(JSON.parse(line.slice(4)).join(' '))")
@@ -58,7 +99,11 @@ for _ in $(seq 1 60); do
       PORT=$port ASSET=$asset node -e "fetch('http://127.0.0.1:' + process.env.PORT + process.env.ASSET).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" ||
         { echo "the rehearsed image does not serve $asset" >&2; exit 1; }
     done
-    echo "rehearsal passed: the image's server starts, is healthy and serves its docs"
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    llm_check
+    echo "rehearsal passed: the image's server starts, is healthy, serves its docs and calls Gemini from its LLM thread"
     exit 0
   fi
   kill -0 "$server_pid" 2>/dev/null || break

@@ -114,6 +114,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   // A turn whose client disconnected is no longer a request the HTTP server waits for, but it still saves its
   // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
   await deps.tutor.idle();
+  await deps.llm.close?.();
   await deps.dotnet?.dispatcher.stop();
   await deps.redis?.quit().catch(() => deps.redis?.disconnect());
   await deps.database.close();
@@ -126,7 +127,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
 async function loadAdapters(config: Config) {
   const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
   const [createLlm, dotnet, ioredis] = await Promise.all([
-    llmFactory(config.llm),
+    llmFactory(config.llm, config.logLevel),
     config.curriculum.source === 'dotnet'
       ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js'), import('./outbox/dispatcher.js')])
       : undefined,
@@ -135,15 +136,13 @@ async function loadAdapters(config: Config) {
   return { createLlm, dotnet, ioredis, catalog };
 }
 
-async function llmFactory(llm: LlmConfig): Promise<(log: Logger) => LlmProvider> {
+async function llmFactory(llm: LlmConfig, logLevel: Config['logLevel']): Promise<(log: Logger) => LlmProvider> {
   switch (llm.provider) {
-    case 'gemini': {
-      const { createGeminiTutor } = await import('./llm/gemini.js');
-      return (log) => createGeminiTutor(llm, log);
-    }
+    case 'gemini':
     case 'openai': {
-      const { createOpenAiCompatibleTutor } = await import('./llm/openai-compatible.js');
-      return (log) => createOpenAiCompatibleTutor(llm, log);
+      // The provider's own modules load on its thread, not this one.
+      const { createLlmThread } = await import('./llm/llm-thread.js');
+      return (log) => createLlmThread(llm, logLevel, log);
     }
     case 'offline':
       return (log) => {

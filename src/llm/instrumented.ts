@@ -15,6 +15,7 @@ export function instrumentLlm(llm: LlmProvider, metrics: Metrics): LlmProvider {
   return {
     name: llm.name,
     model: llm.model,
+    close: llm.close && (() => llm.close!()),
     async *respond(request) {
       const end = metrics.llmDuration.startTimer({ ...labels, call: 'respond' });
       try {

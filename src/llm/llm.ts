@@ -81,4 +81,6 @@ export interface LlmProvider {
   respond(request: TutorRequest): AsyncIterable<TutorEvent>;
   /** Grades one answer in isolation: it sees the question and the answer, never the conversation. */
   grade(request: GradeRequest): Promise<Grade>;
+  /** Releases what the provider holds (its thread), once nothing calls it any more. */
+  close?(): Promise<void>;
 }
