@@ -67,7 +67,7 @@ for (let i = 0; i < 60; i++) {
   if (healthy) {
     const started = await fetch(`${base}/api/sessions/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 1, course_id: 2, topic_id: 5 }) });
     const body = await started.json();
-    outcome = started.status === 201 && body.ai_message === 'Hello from the rehearsal double.' ? '' : `start session: ${started.status} ${JSON.stringify(body)}`;
+    outcome = started.status === 201 && body.initial_message === 'Hello from the rehearsal double.' ? '' : `start session: ${started.status} ${JSON.stringify(body)}`;
     break;
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
