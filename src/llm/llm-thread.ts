@@ -57,8 +57,7 @@ export function createLlmThread(llm: ModelLlmConfig, logLevel: Config['logLevel'
     thread.on('error', (error) => log.error({ err: error }, 'the LLM thread failed'));
     thread.on('exit', (code) => {
       if (worker === thread) worker = undefined;
-      if (closed) return;
-      const stopped = new Error(`the LLM thread stopped (exit code ${code})`);
+      const stopped = new Error(closed ? 'the LLM thread is closed' : `the LLM thread stopped (exit code ${code})`);
       for (const call of calls.values()) call.scope.runInAsyncScope(() => call.fail(stopped));
       calls.clear();
     });
@@ -74,7 +73,7 @@ export function createLlmThread(llm: ModelLlmConfig, logLevel: Config['logLevel'
     else write();
   };
 
-  /** Sends a call; `onAnswer` gets its answers until it returns true (the call is over). */
+  /** Sends a call, whose answers go to `open`; returns what forgets it (answers that come later are dropped). */
   const send = (call: ThreadCall['type'], request: unknown, open: Omit<OpenCall, 'scope'>) => {
     if (closed) throw new Error('the LLM thread is closed');
     const id = nextId++;

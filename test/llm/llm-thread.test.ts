@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGeminiTutor } from '../../src/llm/gemini.js';
 import type { LlmProvider, TutorEvent, TutorRequest } from '../../src/llm/llm.js';
 import { createLlmThread, type LlmThread } from '../../src/llm/llm-thread.js';
@@ -138,9 +138,14 @@ describe('the LLM thread', () => {
     expect(await events(llm, request())).toContainEqual({ type: 'text', text: 'a thread that did not stop' });
   });
 
-  it('refuses calls once closed', async () => {
+  it('fails the calls in flight when closed, and refuses new ones', async () => {
+    gemini.behave(() => ({ text: 'too late', delayMs: 5000 }));
     const llm = thread();
+    const asked = gemini.requests.length;
+    const inFlight = events(llm, request());
+    await vi.waitFor(() => expect(gemini.requests.length).toBe(asked + 1), { timeout: 5000 });
     await llm.close();
+    await expect(inFlight).rejects.toThrow('the LLM thread is closed');
     await expect(events(llm, request())).rejects.toThrow('the LLM thread is closed');
   });
 });
