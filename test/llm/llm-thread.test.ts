@@ -139,11 +139,11 @@ describe('the LLM thread', () => {
   });
 
   it('fails the calls in flight when closed, and refuses new ones', async () => {
-    gemini.behave(() => ({ text: 'too late', delayMs: 5000 }));
+    gemini.behave(() => ({ text: 'too late', delayMs: 30_000 }));
     const llm = thread();
     const asked = gemini.requests.length;
     const inFlight = events(llm, request());
-    await vi.waitFor(() => expect(gemini.requests.length).toBe(asked + 1), { timeout: 5000 });
+    await vi.waitFor(() => expect(gemini.requests.length).toBe(asked + 1), { timeout: 20_000 });
     await llm.close();
     await expect(inFlight).rejects.toThrow('the LLM thread is closed');
     await expect(events(llm, request())).rejects.toThrow('the LLM thread is closed');
