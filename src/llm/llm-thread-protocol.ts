@@ -1,5 +1,6 @@
 import type { LlmConfig, Config } from '../config.js';
 import type { Grade, GradeRequest, TutorEvent, TutorRequest } from './llm.js';
+import type { ErrorFacts } from './llm-error.js';
 
 /** The model providers that call a model, and so run on the LLM thread. */
 export type ModelLlmConfig = Extract<LlmConfig, { provider: 'gemini' | 'openai' }>;
@@ -11,15 +12,6 @@ export interface ThreadData {
 
 /** The service's thread asks: a reply (its events) or a grade. */
 export type ThreadCall = { id: number; type: 'respond'; request: TutorRequest } | { id: number; type: 'grade'; request: GradeRequest };
-
-/** What an LLM error is known by outside the thread: what the service logs and counts of it, no more. */
-export interface ErrorFacts {
-  name: string;
-  message: string;
-  statusCode?: number;
-  isRetryable?: boolean;
-  cause?: string;
-}
 
 /**
  * The LLM thread answers: a reply's events, in batches (one for a reply nobody streams, one per event for a streamed

@@ -6,19 +6,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { LlmProvider, TutorEvent } from './llm.js';
-import type { ErrorFacts, ThreadAnswer, ThreadCall, ThreadData } from './llm-thread-protocol.js';
+import { errorFacts } from './llm-error.js';
+import type { ThreadAnswer, ThreadCall, ThreadData } from './llm-thread-protocol.js';
 
 const { llm: config, logLevel } = workerData as ThreadData;
 const port = parentPort!;
 const answer = (message: ThreadAnswer) => port.postMessage(message);
 
-// Log lines go to the service's thread, which writes them with the request's id: each carries the call it was
-// written during.
+// Log lines go to the service's thread, which writes them with the request's id: each is sent with the call it
+// was written during.
 const callOf = new AsyncLocalStorage<number>();
-const log = pino(
-  { level: logLevel, base: undefined, timestamp: false, mixin: () => ({ llmCall: callOf.getStore() }) },
-  { write: (line: string) => answer({ id: callOf.getStore(), type: 'log', line }) },
-);
+const log = pino({ level: logLevel, base: undefined, timestamp: false }, { write: (line: string) => answer({ id: callOf.getStore(), type: 'log', line }) });
 
 // Calls that arrive while the provider's modules load wait for them.
 const provider: Promise<LlmProvider> =
@@ -27,7 +25,9 @@ const provider: Promise<LlmProvider> =
     : import('./openai-compatible.js').then(({ createOpenAiCompatibleTutor }) => createOpenAiCompatibleTutor(config, log));
 
 port.on('message', (call: ThreadCall) => {
-  void callOf.run(call.id, () => carryOut(call)).catch((error: unknown) => answer({ id: call.id, type: 'error', error: errorFacts(error) }));
+  void callOf.run(call.id, () => carryOut(call)).catch((error: unknown) =>
+    answer({ id: call.id, type: 'error', error: error instanceof Error ? errorFacts(error) : { name: 'Error', message: String(error) } }),
+  );
 });
 
 async function carryOut(call: ThreadCall): Promise<void> {
@@ -43,10 +43,4 @@ async function carryOut(call: ThreadCall): Promise<void> {
     else events.push(event);
   }
   answer({ id: call.id, type: 'events', events, end: true });
-}
-
-function errorFacts(error: unknown): ErrorFacts {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const { statusCode, isRetryable } = error as { statusCode?: number; isRetryable?: boolean };
-  return { name: error.name, message: error.message, statusCode, isRetryable, cause: error.cause instanceof Error ? error.cause.message : undefined };
 }

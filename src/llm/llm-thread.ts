@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Grade, LlmProvider, TutorEvent } from './llm.js';
-import type { ErrorFacts, ModelLlmConfig, ThreadAnswer, ThreadCall, ThreadData } from './llm-thread-protocol.js';
+import type { ErrorFacts } from './llm-error.js';
+import type { ModelLlmConfig, ThreadAnswer, ThreadCall, ThreadData } from './llm-thread-protocol.js';
 
 /** The LLM thread's entry: the bundle's file beside this one, or the source file when run from source. */
 const defaultEntry = new URL(import.meta.url.endsWith('.ts') ? './llm-thread-worker.ts' : './llm-thread-worker.js', import.meta.url);
@@ -66,8 +67,7 @@ export function createLlmThread(llm: ModelLlmConfig, logLevel: Config['logLevel'
 
   /** Written by the service's logger, in the request's context, so that the line carries its id. */
   const relayLog = (line: string, call: OpenCall | undefined) => {
-    const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg?: string; llmCall?: number };
-    delete fields.llmCall;
+    const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg?: string };
     const write = () => log[log.levels.labels[level] as 'info'](fields, msg);
     if (call) call.scope.runInAsyncScope(write);
     else write();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { LlmProvider, TutorRequest } from '../llm/llm.js';
+import { errorFacts } from '../llm/llm-error.js';
 import type { PassRule } from './completion.js';
 import { collectReply, type CollectedReply } from './reply.js';
 import type { TurnSlots } from './turn-slots.js';
@@ -39,13 +40,9 @@ export async function guardLlm<T>(log: Logger, llm: LlmProvider, call: () => Pro
   }
 }
 
-/**
- * What to log of an LLM error: the SDK's errors carry the whole request (the prompt, the learner's words),
- * which stays out of logs; the kind, the status and the provider's message are enough to act on.
- */
+/** What to log of an LLM error: the kind, the status and the provider's message are enough to act on. */
 function describeLlmError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
-  const { statusCode, isRetryable } = error as { statusCode?: number; isRetryable?: boolean };
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return { errorName: error.name, errorMessage: error.message, statusCode, isRetryable, cause };
+  const { name, message, ...facts } = errorFacts(error);
+  return { errorName: name, errorMessage: message, ...facts };
 }
