@@ -95,8 +95,7 @@ export function createAiSdkTutor({ name, model, graderModel, settings, providerO
       };
       if (!request.stream) {
         // Nobody reads the reply as it arrives: one response costs far less to receive than a stream of chunks.
-        const { temperature, maxOutputTokens, maxRetries, timeoutMs } = settings;
-        const reply = await generateReply({ ...call, temperature, maxOutputTokens, maxRetries, timeoutMs, providerOptions, maxSteps });
+        const reply = await generateReply({ ...callSettings, ...call, maxSteps });
         for (const part of reply.content) yield* replyEvent(part);
         yield { type: 'finish', usage: totalUsage(reply.usage.map(tokenUsage)), finishReason: reply.finishReason };
         return;

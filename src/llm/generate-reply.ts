@@ -8,7 +8,8 @@ export interface ReplyCall extends Pick<LanguageModelV3CallOptions, 'temperature
   messages: ModelMessage[];
   tools?: ToolSet;
   maxRetries: number;
-  timeoutMs: number;
+  /** Milliseconds the whole reply may take, retries included, as `generateText`'s `timeout`. */
+  timeout: number;
   /** Model calls at most, as `generateText`'s `stopWhen: stepCountIs(maxSteps)`. */
   maxSteps: number;
 }
@@ -47,7 +48,7 @@ const supportedUrlsOf = new WeakMap<LanguageModelV3, Promise<LanguageModelV3['su
  */
 export async function generateReply(call: ReplyCall): Promise<Reply> {
   const { model, system, tools, maxSteps } = call;
-  const abortSignal = AbortSignal.timeout(call.timeoutMs);
+  const abortSignal = AbortSignal.timeout(call.timeout);
   const { retry } = prepareRetries({ maxRetries: call.maxRetries, abortSignal });
   const declared = tools ? await declarationsOf(tools) : { tools: undefined, toolChoice: undefined };
   const settings = { temperature: call.temperature, maxOutputTokens: call.maxOutputTokens, providerOptions: call.providerOptions };

@@ -48,7 +48,7 @@ async function bothOn(script: GeminiAnswer[]) {
     return { result, bodies: withCallIdsNumbered(gemini.requests.map((request) => request.body)), executed };
   };
   const sdk = await run(() => generateText({ ...settings, model, tools, providerOptions, timeout: 5000, stopWhen: stepCountIs(3) }));
-  const ours = await run(() => generateReply({ ...settings, model, tools, providerOptions, timeoutMs: 5000, maxSteps: 3 }));
+  const ours = await run(() => generateReply({ ...settings, model, tools, providerOptions, timeout: 5000, maxSteps: 3 }));
   return { sdk, ours };
 }
 
@@ -131,7 +131,7 @@ describe('generateReply, against generateText', () => {
     gemini.requests.length = 0;
     gemini.behave(() => ({ text: 'Asking.', functionCalls: [{ name: 'ask_question', args: { question: 'Q?' } }] }));
     const sdk = await generateText({ ...settings, model, tools: callerAnswers, timeout: 5000, stopWhen: stepCountIs(3) });
-    const ours = await generateReply({ ...settings, model, tools: callerAnswers, timeoutMs: 5000, maxSteps: 3 });
+    const ours = await generateReply({ ...settings, model, tools: callerAnswers, timeout: 5000, maxSteps: 3 });
     expect(gemini.requests).toHaveLength(2);
     expect(sdk.steps).toHaveLength(1);
     expect(ours.content).toEqual([{ type: 'text', text: 'Asking.' }]);
@@ -147,7 +147,7 @@ describe('generateReply, against generateText', () => {
     const model = createGoogleGenerativeAI({ apiKey: 'k', baseURL: `${gemini.url}/v1beta`, fetch: createHttpFetch() })('gemini-test');
     gemini.requests.length = 0;
     gemini.behave(() => busy);
-    await expect(generateReply({ ...settings, model, timeoutMs: 5000, maxSteps: 3 })).rejects.toThrow(/Resource exhausted/);
+    await expect(generateReply({ ...settings, model, timeout: 5000, maxSteps: 3 })).rejects.toThrow(/Resource exhausted/);
     expect(gemini.requests).toHaveLength(2);
   });
 
@@ -162,7 +162,7 @@ describe('generateReply, against generateText', () => {
     try {
       const model = createOpenAICompatible({ name: 'openai', baseURL: openai.url, apiKey: 'k', includeUsage: true, fetch: createHttpFetch() }).chatModel('gpt-test');
       const sdk = await generateText({ ...settings, model, tools, timeout: 5000, stopWhen: stepCountIs(3) });
-      const ours = await generateReply({ ...settings, model, tools, timeoutMs: 5000, maxSteps: 3 });
+      const ours = await generateReply({ ...settings, model, tools, timeout: 5000, maxSteps: 3 });
       const bodies = openai.requests.map((request) => request.body);
       expect(bodies).toHaveLength(6);
       expect(withCallIdsNumbered(bodies.slice(3))).toEqual(withCallIdsNumbered(bodies.slice(0, 3)));
