@@ -66,7 +66,15 @@ describe('the PGlite template a build leaves for first starts', () => {
   it('without a template, PGlite creates the database itself', async () => {
     const dataDir = path.join(work, 'no-template');
     const client = await openPglite(dataDir, path.join(work, 'nowhere'));
+    const tables = await client.query<{ n: number }>('select count(*)::int as n from pg_tables');
     await client.close();
     expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(tables.rows[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('a database PGlite cannot create fails the opening with its error', async () => {
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, '');
+    await expect(openPglite(path.join(file, 'data'), path.join(work, 'nowhere'))).rejects.toThrow(/ENOTDIR|not a directory/i);
   });
 });
