@@ -40,7 +40,7 @@ export async function openPglite(dataDir: string, templateDir = pgliteTemplateDi
  * Creates the database in `dataDir` with PGlite's own initdb, in a Node.js process of its own. initdb grows PGlite's
  * WebAssembly memory to ~0.5 GB, which WebAssembly never gives back, and compiling and running it leaves ~130 MB
  * more in the allocator's arenas: a service whose own PGlite had run initdb stayed at 790–830 MB resident for its
- * whole life (370 MB with initdb on a thread of its own), against ~240 MB this way, as after a template's copy.
+ * whole life (370 MB with initdb on a thread of its own), against 260–285 MB this way, as after a template's copy.
  */
 function initdb(dataDir: string): Promise<void> {
   const script = `try {
