@@ -12,10 +12,12 @@ export interface Results {
     p99_ms: number;
     raw_sql_rps: number;
     ratio: number;
+    /** The same turns answered by the offline tutor: the service without a model call, against the same raw rate. */
+    no_model: { rps: number; ratio: number };
     connections: number;
     statements: number;
     /** Milliseconds of CPU per turn by process (idle_cores: cores left idle), medians of the paired rounds; Linux only. */
-    cpu_ms_per_turn?: { service_rounds: CpuShare; raw_rounds: CpuShare };
+    cpu_ms_per_turn?: { service_rounds: CpuShare; no_model_rounds: CpuShare; raw_rounds: CpuShare };
   };
   slow_llm: SlowLlm;
   get_session: { messages: number; p50_ms: number; raw_p50_ms: number; ratio: number };
@@ -45,6 +47,7 @@ function checks(r: Results): [string, string, string, boolean][] {
     ['turn rps (0 ms LLM)', `${r.turn.rps.toFixed(0)} at ${r.turn.connections} connections`, '', true],
     ['turn raw SQL rps', `${r.turn.raw_sql_rps.toFixed(0)} (${r.turn.statements} statements)`, '', true],
     ['turn ratio', r.turn.ratio.toFixed(2), '≥ 0.5', r.turn.ratio >= 0.5],
+    ['turn rps, no model call (offline tutor)', `${r.turn.no_model.rps.toFixed(0)}, ratio ${r.turn.no_model.ratio.toFixed(2)}`, '', true],
     ['turn p50 at half rate', ms(r.turn.p50_ms), '', true],
     ['turn p99 at half rate', ms(r.turn.p99_ms), '≤ 15 ms', r.turn.p99_ms <= 15],
     ['slow LLM rps', `${r.slow_llm.rps.toFixed(1)} of ${r.slow_llm.ideal_rps.toFixed(1)} ideal`, '', true],
@@ -92,8 +95,9 @@ export function report(results: Results): void {
   }
   const cpu = results.turn.cpu_ms_per_turn;
   if (cpu) {
-    console.log(`\nCPU a turn (ms), service rounds: ${cpuLine(cpu.service_rounds, 'load')}`);
-    console.log(`CPU a turn (ms), raw rounds:     ${cpuLine(cpu.raw_rounds, 'replay')}`);
+    console.log(`\nCPU a turn (ms), service rounds:  ${cpuLine(cpu.service_rounds, 'load')}`);
+    console.log(`CPU a turn (ms), no model call:   ${cpuLine(cpu.no_model_rounds, 'load')}`);
+    console.log(`CPU a turn (ms), raw rounds:      ${cpuLine(cpu.raw_rounds, 'replay')}`);
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });

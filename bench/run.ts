@@ -10,9 +10,9 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { medianCpu, withCpu, type CpuShare } from './cpu.js';
 import { driveGets, driveTurns, serviceKey } from './load.js';
-import { startLlmDouble, startService } from './processes.js';
+import { startLlmDouble, startService, type ServiceProcess } from './processes.js';
 import { machine, report, type Results } from './report.js';
-import { captureRequests, conversationScenario, fullSizes, median, quickSizes, slowLlmScenario, streamScenario, turnScenario } from './scenarios.js';
+import { captureRequests, conversationScenario, fullSizes, median, quickSizes, slowLlmScenario, streamScenario, turnScenario, type TurnLoadFigures } from './scenarios.js';
 import { pgliteRunner, pgRunner, replayPlan, replayRate, type SqlRunner } from './sql.js';
 
 const quick = process.argv.includes('--quick');
@@ -54,28 +54,33 @@ try {
   // The raw side of each ratio is measured in rounds alternating with the service's, so that both see the
   // machine in the same state (this one's speed drifts by ±20 % within minutes); the service idles meanwhile.
   // PGlite's data directory takes one user at a time: the embedded run measures the raw side once the service
-  // has let go of it.
+  // has let go of it, and the same turns without a model call (below) too.
   const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
   const turn = await turnScenario(service, sizes, log);
   // Each turn round also reads where the machine's CPU went, so that the report says what limits the ratio.
+  const serviceTurns = (answering: ServiceProcess) => () =>
+    withCpu({ service: answering.pid, llmDouble: double.pid }, () => driveTurns({ url: answering.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds }));
   const rawTurns = (runner: SqlRunner, servicePid?: number) =>
     withCpu({ service: servicePid, llmDouble: double.pid }, async () => ({
       rps: await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds),
     }));
-  const turnPairs = await pairedRounds<{ rps: number; cpu?: CpuShare }>(
-    () => withCpu({ service: service.pid, llmDouble: double.pid }, () => driveTurns({ url: service.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds })),
-    pairedRunner && (() => rawTurns(pairedRunner, service.pid)),
-  );
+  const noModel = embedded ? undefined : await startNoModelService(turn);
+  const turnRounds = await alternatingRounds<'service' | 'noModel' | 'raw', { rps: number; cpu?: CpuShare }>({
+    service: serviceTurns(service),
+    noModel: noModel && serviceTurns(noModel),
+    raw: pairedRunner && (() => rawTurns(pairedRunner, service.pid)),
+  });
+  await noModel?.stop();
   const conversation = await conversationScenario(service, double);
   const getPath = `/api/sessions/${conversation.sessionId}`;
   const perRound = Math.ceil(sizes.gets / sizes.pairedRounds);
-  const warmup = (round: number) => (round === 0 ? sizes.getWarmup : 0);
+  const warmup = (round: number) => (round === 0 ? sizes.warmup : 0);
   const rawGets = (runner: SqlRunner, round: number) => rawSelectP50(runner, getPlan(conversation.sessionId), perRound, warmup(round));
-  const getPairs = await pairedRounds(
-    (round) => driveGets(service.url, getPath, perRound, warmup(round)).then((r) => r.p50Ms),
-    pairedRunner && ((round) => rawGets(pairedRunner, round)),
-  );
+  const getPairs = await alternatingRounds<'service' | 'raw', number>({
+    service: (round) => driveGets(service.url, getPath, perRound, warmup(round)).then((r) => r.p50Ms),
+    raw: pairedRunner && ((round) => rawGets(pairedRunner, round)),
+  });
   log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${getPairs.service.map((p) => p.toFixed(2)).join(', ')} ms`);
   const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
   log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
@@ -87,18 +92,22 @@ try {
   await pairedRunner?.close();
 
   if (embedded) {
+    const answering = await startNoModelService(turn);
+    for (let round = 0; round < sizes.pairedRounds; round++) turnRounds.noModel.push(await serviceTurns(answering)());
+    await answering.stop();
     const runner = pgliteRunner(await PGlite.create(path.join(work, 'data')));
     for (let round = 0; round < sizes.pairedRounds; round++) {
-      turnPairs.raw.push(await rawTurns(runner));
+      turnRounds.raw.push(await rawTurns(runner));
       getPairs.raw.push(await rawGets(runner, round));
     }
     await runner.close();
   }
   const rates = (rounds: { rps: number }[]) => rounds.map((round) => round.rps);
-  log(`  turn at ${turn.best.connections} connections, in rounds: ${rates(turnPairs.service).map(Math.round).join(', ')} turns/s; raw SQL ${rates(turnPairs.raw).map(Math.round).join(', ')}`);
+  const roundRates = (rounds: { rps: number }[]) => rates(rounds).map(Math.round).join(', ');
+  log(`  turn at ${turn.best.connections} connections, in rounds: ${roundRates(turnRounds.service)} turns/s; no model call ${roundRates(turnRounds.noModel)}; raw SQL ${roundRates(turnRounds.raw)}`);
   log(`  raw select of the conversation p50, in rounds: ${getPairs.raw.map((p) => p.toFixed(2)).join(', ')} ms`);
-  const [turnRps, rawRps, getP50, rawGetP50] = [rates(turnPairs.service), rates(turnPairs.raw), getPairs.service, getPairs.raw].map(median) as [number, number, number, number];
-  const [serviceCpu, rawCpu] = [turnPairs.service, turnPairs.raw].map((rounds) => medianCpu(rounds.map((round) => round.cpu)));
+  const [turnRps, noModelRps, rawRps, getP50, rawGetP50] = [rates(turnRounds.service), rates(turnRounds.noModel), rates(turnRounds.raw), getPairs.service, getPairs.raw].map(median) as [number, number, number, number, number];
+  const [serviceCpu, noModelCpu, rawCpu] = [turnRounds.service, turnRounds.noModel, turnRounds.raw].map((rounds) => medianCpu(rounds.map((round) => round.cpu)));
 
   const results: Results = {
     machine: machine(embedded ? 'PGlite (embedded)' : await serverVersion(database.url!), quick ? 'quick' : 'full'),
@@ -108,9 +117,10 @@ try {
       p99_ms: turn.halfRate.p99Ms,
       raw_sql_rps: rawRps,
       ratio: turnRps / rawRps,
+      no_model: { rps: noModelRps, ratio: noModelRps / rawRps },
       connections: turn.best.connections,
       statements: first.turn.length,
-      ...(serviceCpu && rawCpu ? { cpu_ms_per_turn: { service_rounds: serviceCpu, raw_rounds: rawCpu } } : {}),
+      ...(serviceCpu && noModelCpu && rawCpu ? { cpu_ms_per_turn: { service_rounds: serviceCpu, no_model_rounds: noModelCpu, raw_rounds: rawCpu } } : {}),
     },
     slow_llm: slow,
     get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
@@ -126,19 +136,27 @@ try {
 }
 
 /**
- * `sizes.pairedRounds` rounds of a figure of the service and its raw counterpart, one after the other; the raw
- * side is left for later when there is no runner while the service runs (PGlite).
+ * `sizes.pairedRounds` rounds of each figure, one after the other in every round; a figure without a function is
+ * left for later (PGlite's directory, which takes one user at a time).
  */
-async function pairedRounds<T = number>(
-  service: (round: number) => Promise<T>,
-  raw: ((round: number) => Promise<T>) | undefined,
-): Promise<{ service: T[]; raw: T[] }> {
-  const figures = { service: [] as T[], raw: [] as T[] };
+async function alternatingRounds<K extends string, T>(figures: Record<K, ((round: number) => Promise<T>) | undefined>): Promise<Record<K, T[]>> {
+  const entries = Object.entries(figures) as [K, ((round: number) => Promise<T>) | undefined][];
+  const rounds = Object.fromEntries(entries.map(([name]) => [name, [] as T[]])) as Record<K, T[]>;
   for (let round = 0; round < sizes.pairedRounds; round++) {
-    figures.service.push(await service(round));
-    if (raw) figures.raw.push(await raw(round));
+    for (const [name, measure] of entries) if (measure) rounds[name].push(await measure(round));
   }
-  return figures;
+  return rounds;
+}
+
+/**
+ * The service with the offline tutor (`LLM_PROVIDER=offline`) on the same database: the same turns on the same
+ * sessions, answered without a model call, so that the report tells what the call costs a turn. Warmed up first,
+ * as the measured service was by its sweep.
+ */
+async function startNoModelService(turn: TurnLoadFigures): Promise<ServiceProcess> {
+  const answering = await startService(serviceEnv({ LLM_PROVIDER: 'offline' }), path.join(work, 'no-model.log'));
+  await driveTurns({ url: answering.url, sessions: turn.sessions, connections: turn.best.connections, amount: sizes.warmup });
+  return answering;
 }
 
 /** The select of the conversation's rows, alone, one after another, after `warmup` untimed ones. */

@@ -12,17 +12,18 @@ export interface Sizes {
   /** Timed GETs in all, and as many raw selects, split over the paired rounds. */
   gets: number;
   /**
-   * Untimed requests before the timed ones, for the GET and its raw select alike: steady state, not the JIT's
-   * warm-up. A fresh service's GET gets faster for its first ~2,000 (1.8–2.0 → 1.45 ms here, V8 still optimizing
-   * functions throughout; flat at 2.7 ms with the optimizing compiler off); the raw select is flat from the start.
+   * Untimed requests before the timed ones, for the GET and its raw select alike, and turns for a service started
+   * after the sweep (the one without a model call): steady state, not the JIT's warm-up. A fresh service's GET gets
+   * faster for its first ~2,000 (1.8–2.0 → 1.45 ms here, V8 still optimizing functions throughout; flat at 2.7 ms
+   * with the optimizing compiler off); the raw select is flat from the start.
    */
-  getWarmup: number;
+  warmup: number;
   streams: number;
   coldStarts: number;
 }
 
-export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, pairedRounds: 3, halfRateSeconds: 15, slowRounds: 5, gets: 300, getWarmup: 2000, streams: 100, coldStarts: 3 };
-export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, pairedRounds: 2, halfRateSeconds: 5, slowRounds: 2, gets: 100, getWarmup: 1000, streams: 30, coldStarts: 1 };
+export const fullSizes: Sizes = { sweep: [4, 8, 16, 32, 64], sweepSeconds: 6, pairedRounds: 3, halfRateSeconds: 15, slowRounds: 5, gets: 300, warmup: 2000, streams: 100, coldStarts: 3 };
+export const quickSizes: Sizes = { sweep: [8, 32], sweepSeconds: 3, pairedRounds: 2, halfRateSeconds: 5, slowRounds: 2, gets: 100, warmup: 1000, streams: 30, coldStarts: 1 };
 
 export interface Captured {
   sessionId: number;
