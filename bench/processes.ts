@@ -52,6 +52,13 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+// Services still running when the benchmark exits, a failed run among them: killed with it, so that none is left
+// behind listening, its database dropped under it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
 /** `npm start`'s command, `node [flags] dist/server.js`, as words: the service runs here as it runs there. */
 const startCommand = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1);
 
@@ -70,6 +77,8 @@ export async function startService(env: Record<string, string>, logFile: string,
     stdio: ['ignore', output, output],
   });
   closeSync(output); // the child has its own copy
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, child, logFile);
   const startMs = performance.now() - startedAt;
