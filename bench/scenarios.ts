@@ -5,7 +5,10 @@ import { capturedStatements, type Statement } from './sql.js';
 export interface Sizes {
   sweep: number[];
   sweepSeconds: number;
-  /** Rounds of each figure and its raw counterpart (the turn's also without a model call), alternating (each turn round `sweepSeconds` long). */
+  /**
+   * Rounds of each figure and its raw counterpart (the turn's also without a model call), alternating (each turn
+   * round `sweepSeconds` long).
+   */
   pairedRounds: number;
   halfRateSeconds: number;
   slowRounds: number;
