@@ -26,7 +26,7 @@ export async function createPgliteTemplate(dir: string): Promise<void> {
 
 /**
  * Opens the embedded database in `dataDir`. A directory without a database starts as a copy of the template
- * when there is one (run from source, there is none: PGlite runs initdb).
+ * when there is one; run from source, there is none, and `initdb` below creates it.
  */
 export async function openPglite(dataDir: string, templateDir = pgliteTemplateDir): Promise<PGlite> {
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
