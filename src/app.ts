@@ -8,7 +8,10 @@ import { registerDocs } from './http/docs.js';
 import { registerMetrics } from './http/metrics.routes.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
+import { answerClientError, answerFrameworkError } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerJsonParser } from './http/json-body.js';
+import { routesArePublic } from './http/public-routes.js';
 import { serviceRoutes } from './http/service.routes.js';
 import { sessionRoutes } from './http/sessions.routes.js';
 import { version } from './version.js';
@@ -16,18 +19,30 @@ import { version } from './version.js';
 /** Builds the HTTP app around ready dependencies, without listening: server.ts listens, tests inject. */
 export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
   const { config } = deps;
+  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs } = config.http;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // A slow client cannot hold a connection forever: its request (headers, then body) must arrive in time, and an
+    // idle keep-alive connection is closed. A response (a streamed reply) is not bound by them.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Node checks these timeouts every connectionsCheckingInterval (30 s by default): often enough to keep them.
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, headersTimeoutMs / 4)) },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   await registerRequestId(app);
+  registerJsonParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { debug: config.debug });
   // The API serves JSON: a content security policy matters only for the docs pages, which need inline scripts.
   await app.register(helmet, { contentSecurityPolicy: false });
+  // A CORS preflight carries no credentials, by the browser's design.
+  routesArePublic(app, (route) => route.method === 'OPTIONS');
   await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after', 'x-request-id', 'idempotent-replayed'] });
   registerAuth(app, config.auth);
   await registerRateLimits(app, config.rateLimit, deps.redis);
@@ -37,18 +52,18 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   await app.register(
     serviceRoutes({
       version,
-      database: deps.database,
+      environment: config.environment,
       llm: { provider: deps.llm.name, model: deps.llm.model },
       curriculum: { source: deps.curriculum.source },
-      dotnetCircuit: deps.dotnet?.client.circuit,
-      redis: deps.redis,
+      checks: deps.health,
     }),
   );
   await app.register(
     sessionRoutes(deps.tutor, deps.database.db, deps.metrics, {
       maxMessageLength: config.tutoring.maxMessageLength,
+      maxSessionMessages: config.tutoring.maxSessionMessages,
       debug: config.debug,
-      idempotencyTtlMs: config.idempotencyTtlMs,
+      idempotency: { ttlMs: config.idempotencyTtlMs, leaseMs: config.tutoring.turnLeaseMs },
     }),
   );
   return app;

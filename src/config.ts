@@ -1,13 +1,20 @@
 import './zod-config.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { corsOrigins, environmentSchema, providerOf, type Environment } from './environment.js';
+import { corsOrigins, environmentSchema, providerOf, serviceKeys, type Environment } from './environment.js';
 
 export type LlmProviderName = 'offline' | 'gemini' | 'openai';
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number }
+  | ({ kind: 'postgres'; url: string; poolSize: number } & DatabaseTimeouts)
   | { kind: 'pglite'; dataDir: string };
+
+/** Bounds on a PostgreSQL connection's waits, so that a silent or stuck server fails requests instead of hanging them. */
+export interface DatabaseTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
 
 export interface Config {
   environment: 'development' | 'production' | 'test';
@@ -25,6 +32,9 @@ export interface Config {
   idempotencyTtlMs: number;
   /** Longest wait for requests in flight at shutdown. */
   shutdownTimeoutMs: number;
+  http: HttpTimeouts;
+  /** Longest wait for each check of /api/ready and /api/health. */
+  readyCheckTimeoutMs: number;
   /** Active sessions with no message for this long become abandoned. */
   sessionIdleTimeoutMs: number;
   /** Requests a minute per learner (token users) and per IP address (other callers); 0 turns a limit off. */
@@ -33,21 +43,43 @@ export interface Config {
   metricsToken: string | undefined;
   /** Shared store for rate limits across instances; unset: each instance counts in memory. */
   redisUrl: string | undefined;
+  /** Put before every Redis key, so that deployments (and test runs) can share one Redis. */
+  redisKeyPrefix: string;
   auth: AuthConfig;
   /** Origins allowed by CORS: a list, or true for any. */
   corsOrigins: string[] | true;
 }
 
+/** Node's HTTP server timeouts: a slow client cannot hold a connection forever. */
+export interface HttpTimeouts {
+  /** Receiving a whole request, body included (a response, such as a streamed reply, is not bound by it). */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
 export interface AuthConfig {
-  /** Callers presenting it in X-API-Key may act for any user (a trusted server such as the .NET backend). */
-  serviceApiKey: string | undefined;
-  jwt:
-    | { kind: 'secret'; secret: string; issuer?: string; audience?: string; userIdClaim: string }
-    | { kind: 'jwks'; url: string; issuer?: string; audience?: string; userIdClaim: string }
-    | undefined;
+  /**
+   * Callers presenting one in X-API-Key may act for any user (a trusted server such as the .NET backend). Two while
+   * a key is rotated: the new one first.
+   */
+  serviceApiKeys: string[];
+  jwt: JwtConfig | undefined;
   /** ENVIRONMENT=production with no credential configured, explicitly allowed by ALLOW_UNAUTHENTICATED. */
   unauthenticatedInProduction: boolean;
 }
+
+interface JwtRules {
+  issuer?: string;
+  audience?: string;
+  userIdClaim: string;
+  /** Refuse tokens without `exp` (AUTH_JWT_REQUIRE_EXP). */
+  requireExp: boolean;
+  /** Leeway for `exp`, `nbf` and `iat` against this server's clock. */
+  clockToleranceSeconds: number;
+}
+
+export type JwtConfig = ({ kind: 'secret'; secret: string } | { kind: 'jwks'; url: string }) & JwtRules;
 
 export type CurriculumConfig = { source: 'local'; dir: string } | ({ source: 'dotnet' } & DotnetConfig);
 
@@ -95,8 +127,13 @@ export interface TutoringConfig {
   maxConversationHistory: number;
   maxMessageLength: number;
   completionMarker: string;
-  /** How long a turn holds its session; a crashed turn's hold ends after it. */
+  /**
+   * How long a turn's hold on its session (and on its Idempotency-Key) lasts unless renewed: the turn renews it while
+   * it runs, so after a crash it lapses this long after the last renewal.
+   */
   turnLeaseMs: number;
+  /** Conversation messages a session holds at most: a learner message past it is refused (409 session_too_long). */
+  maxSessionMessages: number;
   /** Turns and session starts calling the LLM at once in this instance; more are refused, not queued. */
   maxConcurrentTurns: number;
 }
@@ -125,7 +162,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT * 1000,
+          statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT * 1000,
+          idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT * 1000,
+        }
       : { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) },
     migrateOnStart: e.MIGRATE_ON_START,
     llm,
@@ -133,7 +177,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ? {
           source: 'dotnet',
           baseUrl: `${e.DOTNET_API_URL.replace(/\/+$/, '')}${e.DOTNET_API_PREFIX.replace(/\/+$/, '')}`,
-          apiKey: e.SERVICE_API_KEY,
+          // The key this service presents to .NET: the current one, when two are accepted during a rotation.
+          apiKey: e.SERVICE_API_KEY ? serviceKeys(e.SERVICE_API_KEY)[0] : undefined,
           timeoutMs: e.DOTNET_API_TIMEOUT * 1000,
           retry: {
             attempts: e.DOTNET_API_RETRY_ATTEMPTS,
@@ -156,17 +201,25 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxConversationHistory: e.MAX_CONVERSATION_HISTORY,
       maxMessageLength: e.MAX_MESSAGE_LENGTH,
       completionMarker: e.COMPLETION_MARKER,
-      turnLeaseMs: turnLeaseMs(llm),
+      turnLeaseMs: e.TURN_LEASE_TTL_SECONDS * 1000,
+      maxSessionMessages: e.MAX_SESSION_MESSAGES,
       maxConcurrentTurns: e.LLM_MAX_CONCURRENCY,
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT * 1000,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT * 1000,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT * 1000,
+    },
+    readyCheckTimeoutMs: e.READY_CHECK_TIMEOUT_MS,
     sessionIdleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
     rateLimit: { perUser: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     metricsToken: e.METRICS_TOKEN,
     auth: {
-      serviceApiKey: e.SERVICE_API_KEY,
+      serviceApiKeys: e.SERVICE_API_KEY ? serviceKeys(e.SERVICE_API_KEY) : [],
       jwt: jwtConfig(e),
       unauthenticatedInProduction:
         e.ENVIRONMENT === 'production' && !e.SERVICE_API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
@@ -177,13 +230,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-/** A turn makes at most a grading call and a tutor call, each within the LLM deadline; then a short transaction. */
-function turnLeaseMs(llm: LlmConfig): number {
-  return (llm.provider === 'offline' ? 0 : 2 * llm.timeoutMs) + 30_000;
-}
-
 function jwtConfig(e: Environment): AuthConfig['jwt'] {
-  const common = { issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, userIdClaim: e.AUTH_USER_ID_CLAIM };
+  const common = {
+    issuer: e.AUTH_JWT_ISSUER,
+    audience: e.AUTH_JWT_AUDIENCE,
+    userIdClaim: e.AUTH_USER_ID_CLAIM,
+    requireExp: e.AUTH_JWT_REQUIRE_EXP,
+    clockToleranceSeconds: e.AUTH_JWT_CLOCK_TOLERANCE_SECONDS,
+  };
   if (e.AUTH_JWT_SECRET) return { kind: 'secret', secret: e.AUTH_JWT_SECRET, ...common };
   if (e.AUTH_JWKS_URL) return { kind: 'jwks', url: e.AUTH_JWKS_URL, ...common };
   return undefined;

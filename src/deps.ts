@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createHealthChecks, type HealthChecks } from './health.js';
 import type { Config, LlmConfig } from './config.js';
 import type { Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
 import type { DotnetClient } from './curriculum/dotnet-client.js';
+import { createIdempotencyPurge } from './http/idempotency-purge.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum } from './curriculum/local-catalog.js';
 import { databaseEvents, openDatabase, type Database } from './db/client.js';
@@ -15,6 +17,7 @@ import { instrumentLlm } from './llm/instrumented.js';
 import { createOfflineTutor } from './llm/offline.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { OutboxDispatcher } from './outbox/dispatcher.js';
+import type { PeriodicJob } from './periodic-job.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
@@ -29,7 +32,9 @@ export interface Deps {
   /** With REDIS_URL: the connection the rate limits share. */
   redis?: Redis;
   idleSweep: IdleSweep;
+  idempotencyPurge: PeriodicJob<number>;
   metrics: Metrics;
+  health: HealthChecks;
 }
 
 /** Opens the database, wires every adapter once from config, and migrates. */
@@ -95,22 +100,30 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   } else {
     curriculum = createLocalCurriculum(modules.catalog!, database.db);
   }
-  const tutor = createTutor({ db: database.db, llm, curriculum, config: config.tutoring, log });
-  const redis = config.redisUrl
-    ? new modules.ioredis!.Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }).on('error', (error: Error) =>
+  const tutor = createTutor({ db: database.db, transaction: database.transaction, llm, curriculum, config: config.tutoring, log });
+  const redis = modules.Redis
+    ? new modules.Redis(config.redisUrl!, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        // Every key this service writes starts with it: deployments (and test runs) can share one Redis.
+        keyPrefix: config.redisKeyPrefix,
+      }).on('error', (error: Error) =>
         log.warn({ err: error.message }, 'Redis unavailable: rate limits are not enforced meanwhile'),
       )
     : undefined;
+  const health = createHealthChecks({ database, dotnet: dotnet?.client, redis, timeoutMs: config.readyCheckTimeoutMs, log });
   const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
+  const idempotencyPurge = createIdempotencyPurge({ db: database.db, log });
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
-  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep, metrics };
+  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep, idempotencyPurge, metrics, health };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.idleSweep.stop();
+  deps.idempotencyPurge.stop();
   // A turn whose client disconnected is no longer a request the HTTP server waits for, but it still saves its
   // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
   await deps.tutor.idle();
@@ -126,14 +139,16 @@ export async function closeDeps(deps: Deps): Promise<void> {
  */
 async function loadAdapters(config: Config) {
   const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
-  const [createLlm, dotnet, ioredis] = await Promise.all([
+  const [createLlm, dotnet, Redis] = await Promise.all([
     llmFactory(config.llm, config.logLevel),
     config.curriculum.source === 'dotnet'
       ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js'), import('./outbox/dispatcher.js')])
       : undefined,
-    config.redisUrl ? import('ioredis') : undefined,
+    // ioredis is CommonJS: its class is reached through the default export, in Node.js's own loader and in the bundle
+    // alike (the bundle has no named `Redis` export).
+    config.redisUrl ? import('ioredis').then((module) => module.default.Redis) : undefined,
   ]);
-  return { createLlm, dotnet, ioredis, catalog };
+  return { createLlm, dotnet, Redis, catalog };
 }
 
 async function llmFactory(llm: LlmConfig, logLevel: Config['logLevel']): Promise<(log: Logger) => LlmProvider> {

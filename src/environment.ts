@@ -25,6 +25,9 @@ export const variablesSchema = z.object({
       message: 'must be a postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
     }),
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT: seconds.default(5),
+  DATABASE_STATEMENT_TIMEOUT: seconds.default(30),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: seconds.default(15),
   DATA_DIR: z.string().min(1).default('./data'),
   MIGRATE_ON_START: flag.default(true),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
@@ -52,7 +55,14 @@ export const variablesSchema = z.object({
     .trim()
     .regex(/^(\/[\w.~-]+)*\/?$/, 'must be a path such as /api or /api/v1')
     .default('/api'),
-  SERVICE_API_KEY: z.string().trim().min(1).optional(),
+  SERVICE_API_KEY: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => serviceKeys(value).length <= 2 && serviceKeys(value).every(Boolean), {
+      message: 'must be one key, or two separated by a comma while a key is rotated',
+    })
+    .optional(),
   DOTNET_CIRCUIT_BREAKER_FAILURES: positiveInt.default(5),
   DOTNET_CIRCUIT_BREAKER_RESET: seconds.default(30),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
@@ -60,14 +70,23 @@ export const variablesSchema = z.object({
   AUTH_JWT_ISSUER: z.string().trim().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
   AUTH_USER_ID_CLAIM: z.string().trim().min(1).default('sub'),
+  AUTH_JWT_REQUIRE_EXP: flag.default(true),
+  AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   SHUTDOWN_TIMEOUT: seconds.default(30),
+  HTTP_REQUEST_TIMEOUT: seconds.default(30),
+  HTTP_HEADERS_TIMEOUT: seconds.default(10),
+  HTTP_KEEP_ALIVE_TIMEOUT: seconds.default(72),
+  READY_CHECK_TIMEOUT_MS: positiveInt.max(60_000).default(1000),
+  TURN_LEASE_TTL_SECONDS: seconds.min(1).max(3600).default(15),
+  MAX_SESSION_MESSAGES: positiveInt.min(3).max(100_000).default(500),
   SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('ai-training:'),
   METRICS_TOKEN: z.string().trim().min(1).optional(),
   LLM_MAX_CONCURRENCY: positiveInt.default(1000),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),
@@ -104,6 +123,9 @@ const crossChecked = new Set<PropertyKey>([
   'AUTH_JWKS_URL',
   'ALLOW_UNAUTHENTICATED',
   'CORS_ORIGINS',
+  'DOTNET_API_URL',
+  'HTTP_REQUEST_TIMEOUT',
+  'HTTP_HEADERS_TIMEOUT',
 ]);
 
 export function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY?: string }): LlmProviderName {
@@ -144,6 +166,18 @@ export const environmentSchema = variablesSchema.superRefine(
     if (env.CORS_ORIGINS !== undefined && corsOrigins(env.CORS_ORIGINS) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'must be a comma-separated list or a JSON array of origins, or *' });
     }
+    if (env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT'], message: `must not exceed HTTP_REQUEST_TIMEOUT (${env.HTTP_REQUEST_TIMEOUT})` });
+    }
+    if (provider === 'offline' && env.DOTNET_API_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LLM_PROVIDER'],
+        message:
+          'the offline tutor grades from a question bank, and topics from the .NET backend (DOTNET_API_URL) carry none, so no topic could ever be completed: ' +
+          'set GEMINI_API_KEY (or LLM_PROVIDER=openai with OPENAI_BASE_URL and OPENAI_MODEL), or unset DOTNET_API_URL to use the local catalog',
+      });
+    }
     if (provider === 'offline' && env.COMPLETION_POLICY === 'marker') {
       ctx.addIssue({
         code: 'custom',
@@ -154,6 +188,11 @@ export const environmentSchema = variablesSchema.superRefine(
   },
   { when: (payload) => !payload.issues.some((issue) => crossChecked.has(issue.path?.[0] ?? '')) },
 );
+
+/** SERVICE_API_KEY: one key, or the new and the old key while callers move to the new one. */
+export function serviceKeys(value: string): string[] {
+  return value.split(',').map((key) => key.trim());
+}
 
 /** The seed's list form (a JSON array) or a comma-separated list; `*` allows any origin. */
 export function corsOrigins(value: string): string[] | true | undefined {

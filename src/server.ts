@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { CatalogError } from './curriculum/catalog-error.js';
 import { databaseEvents, openDatabase } from './db/client.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLogger } from './logger.js';
+import { StartupError } from './startup-error.js';
 import { version } from './version.js';
+
+let debug = false;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  debug = config.debug;
   const log = createLogger(config.logLevel, currentRequestId);
   if (config.auth.unauthenticatedInProduction) {
     log.warn('ALLOW_UNAUTHENTICATED=true: this production service accepts requests from anyone, for any learner');
@@ -43,18 +47,39 @@ async function main(): Promise<void> {
     });
   }
 
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close().catch(() => {});
+    throw new StartupError(describeListenFailure(error, config), { cause: error });
+  }
   deps.dotnet?.dispatcher.start();
   deps.idleSweep.start();
+  deps.idempotencyPurge.start();
   log.info(
     { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
     'AI Training Service ready',
   );
 }
 
+function describeListenFailure(error: unknown, config: Config): string {
+  const where = `${config.host}:${config.port}`;
+  switch ((error as { code?: string }).code) {
+    case 'EADDRINUSE':
+      return `Port ${config.port} is already in use on ${config.host}: stop what listens there, or set PORT`;
+    case 'EACCES':
+      return `Not allowed to listen on ${where}: set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return `HOST ${config.host} is not an address of this machine: set HOST (0.0.0.0 to listen on every interface)`;
+  }
+  return `Cannot listen on ${where} (${error instanceof Error ? error.message : String(error)}): check HOST and PORT`;
+}
+
 main().catch((error: unknown) => {
-  // Configuration and catalog problems are the operator's to fix: print them plainly, without a stack trace.
-  if (error instanceof ConfigError || error instanceof CatalogError) console.error(error.message);
-  else console.error(error);
+  // Failures the operator fixes are printed plainly: what to change, without a stack trace (unless DEBUG=true).
+  if (error instanceof ConfigError || error instanceof CatalogError || error instanceof StartupError) console.error(error.message);
+  else console.error(`Start-up failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  if (debug) console.error(error instanceof Error && error.cause instanceof Error ? error.cause : error);
   process.exit(1);
 });

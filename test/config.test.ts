@@ -30,7 +30,8 @@ describe('parseConfig', () => {
       maxConversationHistory: 50,
       maxMessageLength: 5000,
       completionMarker: '{TOPIC_COMPLETED}',
-      turnLeaseMs: 30_000,
+      turnLeaseMs: 15_000,
+      maxSessionMessages: 500,
       maxConcurrentTurns: 1000,
     });
     expect(config.rateLimit).toEqual({ perUser: 60, perIp: 300 });
@@ -39,7 +40,14 @@ describe('parseConfig', () => {
 
   it("accepts the seed's postgresql+asyncpg:// URL as a plain PostgreSQL URL", () => {
     const config = parseConfig({ DATABASE_URL: 'postgresql+asyncpg://aiuser:aipass@localhost:5433/aitraining' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://aiuser:aipass@localhost:5433/aitraining', poolSize: 10 });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://aiuser:aipass@localhost:5433/aitraining',
+      poolSize: 10,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+      idleInTransactionTimeoutMs: 15_000,
+    });
   });
 
   it('reads numbers and flags from strings, and treats empty values as unset', () => {
@@ -111,7 +119,7 @@ describe('parseConfig', () => {
   });
 
   it('uses the .NET backend when DOTNET_API_URL is set, with the seed’s retry defaults', () => {
-    const config = parseConfig({ DOTNET_API_URL: 'http://dotnet:8080/', DOTNET_API_PREFIX: '/api/v1', SERVICE_API_KEY: 'secret' });
+    const config = parseConfig({ DOTNET_API_URL: 'http://dotnet:8080/', DOTNET_API_PREFIX: '/api/v1', SERVICE_API_KEY: 'secret', GEMINI_API_KEY: 'k' });
     expect(config.curriculum).toEqual({
       source: 'dotnet',
       baseUrl: 'http://dotnet:8080/api/v1',
@@ -122,7 +130,29 @@ describe('parseConfig', () => {
     });
     expect(config.outbox).toEqual({ pollIntervalMs: 1000, maxBackoffMs: 300_000, maxAgeMs: 72 * 3_600_000 });
     expect(problemsOf({ DOTNET_API_URL: 'ftp://x' })[0]).toMatch(/^DOTNET_API_URL:/);
-    expect(problemsOf({ DOTNET_API_URL: 'http://x', DOTNET_API_PREFIX: 'api v1' })[0]).toMatch(/^DOTNET_API_PREFIX:/);
+    expect(problemsOf({ DOTNET_API_URL: 'http://x', DOTNET_API_PREFIX: 'api v1', GEMINI_API_KEY: 'k' })[0]).toMatch(/^DOTNET_API_PREFIX:/);
+  });
+
+  it('refuses the offline tutor with the .NET curriculum, whose topics carry no question bank to grade from', () => {
+    expect(problemsOf({ DOTNET_API_URL: 'http://dotnet:8080' })).toEqual([
+      expect.stringMatching(/^LLM_PROVIDER: the offline tutor grades from a question bank.*set GEMINI_API_KEY/),
+    ]);
+  });
+
+  it('sends .NET the first of two service keys, and accepts both from callers, for a rotation', () => {
+    const config = parseConfig({ DOTNET_API_URL: 'http://dotnet:8080', SERVICE_API_KEY: 'new-key, old-key', GEMINI_API_KEY: 'k' });
+    expect(config.auth.serviceApiKeys).toEqual(['new-key', 'old-key']);
+    expect(config.curriculum).toMatchObject({ apiKey: 'new-key' });
+    expect(problemsOf({ SERVICE_API_KEY: 'a,b,c' })[0]).toMatch(/^SERVICE_API_KEY: must be one key, or two/);
+    expect(problemsOf({ SERVICE_API_KEY: 'a,' })[0]).toMatch(/^SERVICE_API_KEY:/);
+  });
+
+  it('has bounded waits by default: database, HTTP, turn leases, readiness checks', () => {
+    const config = parseConfig({});
+    expect(config.http).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 });
+    expect(config.readyCheckTimeoutMs).toBe(1000);
+    expect(problemsOf({ HTTP_REQUEST_TIMEOUT: '5', HTTP_HEADERS_TIMEOUT: '10' })).toEqual(['HTTP_HEADERS_TIMEOUT: must not exceed HTTP_REQUEST_TIMEOUT (5)']);
+    expect(problemsOf({ TURN_LEASE_TTL_SECONDS: '0' })[0]).toMatch(/^TURN_LEASE_TTL_SECONDS:/);
   });
 });
 

@@ -66,6 +66,16 @@ export type DotnetUserContext = { userLevel: string; completedTopicIds: number[]
 export type DotnetTopic = z.infer<typeof topicSchema>;
 export type CircuitStatus = 'closed' | 'open' | 'half-open';
 
+/** Whether the backend answered lately: any HTTP answer, even an error status, shows it reachable. */
+export interface Reachability {
+  reachable: boolean;
+  /** Why not, when not. */
+  detail?: string;
+}
+
+/** Outcomes older than this do not tell health about the backend: it is probed instead. */
+const outcomeFreshMs = 30_000;
+
 export type DotnetClient = ReturnType<typeof createDotnetClient>;
 
 /**
@@ -109,20 +119,48 @@ export function createDotnetClient(
 
   withRetries.onRetry(() => observe?.retry());
 
+  // The latest outcome of a call (or probe) at the network level, for health and readiness.
+  let latest: (Reachability & { at: number }) | undefined;
+  const noteOutcome = (error: unknown) => {
+    const failure = error === undefined ? undefined : toDotnetError(error);
+    // No answer at all (refused, reset, timed out); a status or a body we could not read is an answer.
+    const unreachable = failure?.kind === 'unavailable' && failure.status === undefined;
+    latest = { reachable: !unreachable, detail: unreachable ? failure.message : undefined, at: Date.now() };
+  };
+  let probing: Promise<Reachability> | undefined;
+  const probe = async (timeoutMs: number): Promise<Reachability> => {
+    try {
+      // Any path will do: an answer of any status shows the backend is there. Not through the breaker or retries.
+      const response = await fetch(`${config.baseUrl}/`, { signal: AbortSignal.timeout(timeoutMs), headers: apiKeyHeader() });
+      await response.body?.cancel();
+      noteOutcome(undefined);
+    } catch (error) {
+      noteOutcome(error instanceof Error && error.name === 'TimeoutError' ? new DotnetError('unavailable', `no answer within ${timeoutMs} ms`) : error);
+    }
+    return latest!;
+  };
+
   async function call(endpoint: string, method: 'GET' | 'POST', path: string, body: unknown, retries: boolean): Promise<unknown> {
     const attempt = async () => {
       const started = performance.now();
       try {
         const result = await perAttempt.execute(({ signal }) => send(method, path, body, signal));
         observe?.attempt(endpoint, (performance.now() - started) / 1000, 'ok');
+        noteOutcome(undefined);
         return result;
       } catch (error) {
         const failure = toDotnetError(error);
+        // An open circuit made no call: it says nothing new about the backend.
+        if (failure.kind !== 'circuit_open') noteOutcome(failure);
         observe?.attempt(endpoint, (performance.now() - started) / 1000, failure.kind);
         throw failure;
       }
     };
     return retries ? withRetries.execute(attempt) : attempt();
+  }
+
+  function apiKeyHeader(): Record<string, string> {
+    return config.apiKey ? { 'x-api-key': config.apiKey } : {};
   }
 
   async function send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
@@ -135,7 +173,7 @@ export function createDotnetClient(
         headers: {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(config.apiKey ? { 'x-api-key': config.apiKey } : {}),
+          ...apiKeyHeader(),
           // The request being served, so that one learner's turn can be followed into the .NET logs.
           ...(id ? { 'x-request-id': id } : {}),
         },
@@ -188,6 +226,11 @@ export function createDotnetClient(
       }
     },
     circuit: (): CircuitStatus => circuitStatus(breaker.state),
+    /** From the latest call's outcome when it is recent, else from a probe that waits at most `timeoutMs`. */
+    reachability(timeoutMs: number): Promise<Reachability> {
+      if (latest && Date.now() - latest.at < outcomeFreshMs) return Promise.resolve(latest);
+      return (probing ??= probe(timeoutMs).finally(() => (probing = undefined)));
+    },
   };
 }
 

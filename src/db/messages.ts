@@ -82,7 +82,7 @@ const turnSave = preparedFor((db) => {
       ${param('promptTokens')}::integer[], ${param('outputTokens')}::integer[], ${param('cachedTokens')}::integer[]
     ) with ordinality as m(role, content, prompt_tokens, output_tokens, cached_tokens, ord)
     order by m.ord
-    returning *`;
+    returning ${sql.join(Object.values(messageColumns).map(name), sql`, `)}`;
   return db._.session.prepareQuery(new PgDialect().sqlToQuery(statement), undefined, 'save_turn_messages', false);
 });
 
@@ -94,20 +94,33 @@ export interface VisibleMessage {
   timestamp: string;
 }
 
+/** Which messages to read: all of them, or the newest `limit` (older than message `before`). */
+export interface MessagePage {
+  limit?: number;
+  before?: number;
+}
+
 /**
- * The messages a learner may see, in conversation order (system messages are internal). A conversation holds
- * hundreds: they are read as plain rows, without Drizzle's per-cell mapping, and their times as UTC text
- * rewritten into ISO 8601 rather than parsed into Dates and formatted back (BENCHMARKS.md, GET session).
+ * The messages a learner may see, in conversation order (system messages are internal), and where the page before
+ * them starts when there is one. A conversation holds hundreds: they are read as plain rows, without Drizzle's
+ * per-cell mapping, and their times as UTC text rewritten into ISO 8601 rather than parsed into Dates and formatted
+ * back (BENCHMARKS.md, GET session).
  */
-export async function visibleMessages(db: Db, sessionId: number): Promise<VisibleMessage[]> {
+export async function visibleMessages(db: Db, sessionId: number, page: MessagePage = {}): Promise<{ messages: VisibleMessage[]; nextBefore: number | null }> {
   const { id, role, content, createdAt, position } = chatMessages;
-  // Both drivers answer a raw statement with its rows under `rows`, and leave timestamps as PostgreSQL's text.
+  const paged = page.limit !== undefined;
+  // A page reads one row more than it shows: its presence says an older page exists.
   const result = (await db.execute(sql`
     select ${id} as id, ${role} as role, ${content} as content, ${createdAt} at time zone 'UTC' as utc
     from ${chatMessages}
-    where ${chatMessages.sessionId} = ${sessionId} and ${role} <> 'system'
-    order by ${position}`)) as { rows: { id: number; role: VisibleMessage['role']; content: string; utc: string }[] };
-  return result.rows.map((row) => ({ id: row.id, role: row.role, content: row.content, timestamp: isoFromUtc(row.utc) }));
+    where ${chatMessages.sessionId} = ${sessionId} and ${position} > 0
+      ${page.before === undefined ? sql`` : sql`and ${id} < ${page.before}`}
+    order by ${position} ${paged ? sql`desc limit ${page.limit! + 1}` : sql``}`)) as {
+    rows: { id: number; role: VisibleMessage['role']; content: string; utc: string }[];
+  };
+  const rows = paged ? result.rows.slice(0, page.limit).reverse() : result.rows;
+  const messages = rows.map((row) => ({ id: row.id, role: row.role, content: row.content, timestamp: isoFromUtc(row.utc) }));
+  return { messages, nextBefore: paged && result.rows.length > page.limit! ? messages[0]!.id : null };
 }
 
 /**

@@ -160,6 +160,13 @@ export const idempotencyKeys = pgTable(
     /** Null while the first request is still being answered. */
     statusCode: integer('status_code'),
     response: jsonb('response'),
+    /**
+     * While the request is being answered: the token of the request answering it, which holds the key until
+     * `lockedUntil` and renews that while it runs. A request that crashed stops renewing, and a retry takes the key
+     * over once it lapses. Both null once answered (and for keys an earlier release claimed: see idempotency.ts).
+     */
+    owner: text('owner'),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },

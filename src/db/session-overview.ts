@@ -16,6 +16,8 @@ export interface SessionOverview {
   progressSync: OutboxRow['status'] | null;
   /** Its questions' states, in the order they were asked: what its progress is computed from. */
   questions: QuestionState[];
+  /** The tutor's opening, the conversation's first message. */
+  initialMessage: string;
 }
 
 // Read on every GET of a session: one statement, built once, instead of five.
@@ -42,6 +44,9 @@ const overview = preparedFor((db) => {
       context: sessionContexts,
       usage: { promptTokens: spent.promptTokens, outputTokens: spent.outputTokens, cachedTokens: spent.cachedTokens },
       progressSync: outbox.status,
+      initialMessage: sql<string>`coalesce((
+        select ${chatMessages.content} from ${chatMessages} where ${chatMessages.sessionId} = ${chatSessions.id} and ${chatMessages.position} = 1
+      ), '')`,
       // A handful of rows, as one JSON array (both drivers parse json): the GET then reads the session in two
       // statements, this one and the conversation.
       questions: sql<QuestionState[]>`coalesce((

@@ -38,21 +38,40 @@ export async function completeSession(tx: Db, sessionId: number, completedAt: Da
   await tx.update(chatSessions).set({ status: 'completed', completedAt }).where(eq(chatSessions.id, sessionId));
 }
 
+export interface TurnLease {
+  token: string;
+  /** How long it holds without renewal. */
+  leaseMs: number;
+  /** The session takes a turn only while its conversation, with the turn's two messages, stays within this many. */
+  maxMessages: number;
+}
+
 /**
  * Takes the session for one turn, across instances, without holding a lock while the LLM answers, and returns it
- * with its context in the same statement. The lease ends with the turn, or after `leaseMs`. Undefined when it was
- * not taken (missing, someone else's with `ownerId`, not active, or another turn holds it): the caller tells which.
+ * with its context in the same statement. The lease ends with the turn, or `leaseMs` after its last renewal.
+ * Undefined when it was not taken (missing, someone else's with `ownerId`, not active, full, or another turn holds
+ * it): the caller tells which.
  */
 export async function leaseSessionForTurn(
   db: Db,
   sessionId: number,
   ownerId: number | undefined,
-  token: string,
-  leaseMs: number,
+  lease: TurnLease,
 ): Promise<{ session: SessionRow; context: ContextRow } | undefined> {
   const statements = leaseStatements(db);
-  const [row] = ownerId === undefined ? await statements.any.execute({ sessionId, token, leaseMs }) : await statements.owned.execute({ sessionId, token, leaseMs, ownerId });
+  const params = { sessionId, token: lease.token, leaseMs: lease.leaseMs, maxBefore: lease.maxMessages - 2 };
+  const [row] = ownerId === undefined ? await statements.any.execute(params) : await statements.owned.execute({ ...params, ownerId });
   return row;
+}
+
+/** Extends a turn's lease while the turn runs; false when the turn no longer holds it. */
+export async function renewTurnLease(db: Db, sessionId: number, token: string, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(chatSessions)
+    .set({ turnLeaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+    .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.turnLeaseToken, token)))
+    .returning({ id: chatSessions.id });
+  return rows.length > 0;
 }
 
 const leaseStatements = preparedFor((db) => {
@@ -70,6 +89,7 @@ const leaseStatements = preparedFor((db) => {
           eq(sessionContexts.sessionId, chatSessions.id),
           owned ? eq(chatSessions.userId, sql.placeholder('ownerId')) : undefined,
           eq(chatSessions.status, 'active'),
+          lte(chatSessions.conversationLength, sql`${sql.placeholder('maxBefore')}`),
           or(isNull(chatSessions.turnLeaseUntil), lte(chatSessions.turnLeaseUntil, sql`now()`)),
         ),
       )

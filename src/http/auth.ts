@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../config.js';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig, JwtConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { isPublicRoute } from './public-routes.js';
 
 /**
  * Who is calling. `service`: a trusted server holding SERVICE_API_KEY, acting for any user. `user`: a learner
- * identified by a token, limited to their own sessions. `open`: no authentication is configured.
+ * identified by a token, limited to their own sessions. `open`: a public route, or no authentication is configured.
  */
 export type Principal = { kind: 'service' } | { kind: 'user'; userId: number } | { kind: 'open' };
 
@@ -21,12 +22,14 @@ declare module 'fastify' {
 const unauthorized = () => new AppError('unauthorized', 'Missing or invalid credentials.');
 
 /**
- * Authenticates every `/api/*` request but the liveness check. The caller is identified first (so that rate
- * limits can count refused callers too), and refused with 401 before the body is read.
+ * Authenticates every request to a route that is not declared public (src/http/public-routes.ts). The decision
+ * keys off the route the router matched, never off the URL's spelling: `/%61pi/...` or an absolute-form target
+ * reach the same route, with the same protection. The caller is identified first (so that rate limits can count
+ * refused callers too), and refused with 401 before the body is read.
  */
 export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
   const verify = tokenVerifier(config.jwt);
-  const keyDigest = config.serviceApiKey ? digest(config.serviceApiKey) : undefined;
+  const keyDigests = config.serviceApiKeys.map(digest);
   app.decorateRequest('principal', null as never);
   app.decorateRequest('authFailure', null);
   app.addHook('preParsing', async (request) => {
@@ -45,8 +48,9 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
 
   async function identify(request: FastifyRequest): Promise<Principal> {
     const open: Principal = { kind: 'open' };
-    if (request.method === 'OPTIONS' || !request.url.startsWith('/api/') || isProbe(request)) return open;
-    if (!keyDigest && !verify) return open;
+    // An unknown route runs no handler: it is answered 404 whoever asks (and counted by the per-address rate limit).
+    if (isPublicRoute(request) || request.is404) return open;
+    if (keyDigests.length === 0 && !verify) return open;
 
     const token = bearerToken(request);
     if (token !== undefined) {
@@ -55,7 +59,7 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
       return { kind: 'user', userId: await verify(token) };
     }
     const key = request.headers['x-api-key'];
-    if (keyDigest && typeof key === 'string' && timingSafeEqual(digest(key), keyDigest)) return { kind: 'service' };
+    if (typeof key === 'string' && matchesAny(digest(key), keyDigests)) return { kind: 'service' };
     throw unauthorized();
   }
 }
@@ -65,22 +69,48 @@ export function ownerOf(request: FastifyRequest): number | undefined {
   return request.principal.kind === 'user' ? request.principal.userId : undefined;
 }
 
-function tokenVerifier(jwt: AuthConfig['jwt']): ((token: string) => Promise<number>) | undefined {
+/** Compares against every key, so that the time taken does not tell which one matched. */
+function matchesAny(presented: Buffer, expected: Buffer[]): boolean {
+  let matched = false;
+  for (const candidate of expected) matched = timingSafeEqual(presented, candidate) || matched;
+  return matched;
+}
+
+function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<number>) | undefined {
   if (!jwt) return undefined;
   const key: Uint8Array | JWTVerifyGetKey =
     jwt.kind === 'secret' ? new TextEncoder().encode(jwt.secret) : createRemoteJWKSet(new URL(jwt.url));
   const algorithms = jwt.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
   return async (token) => {
-    let payload: Record<string, unknown>;
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key as Uint8Array, { algorithms, issuer: jwt.issuer, audience: jwt.audience }));
+      ({ payload } = await jwtVerify(token, key as Uint8Array, {
+        algorithms,
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        clockTolerance: jwt.clockToleranceSeconds,
+        requiredClaims: jwt.requireExp ? ['exp'] : [],
+      }));
     } catch {
       throw unauthorized();
     }
-    const userId = Number(payload[jwt.userIdClaim]);
-    if (!Number.isInteger(userId) || userId <= 0 || userId > 2147483647) throw unauthorized();
+    // jose checks `iat` only against a maximum age; a token issued in the future is as suspect as one not yet valid.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + jwt.clockToleranceSeconds) throw unauthorized();
+    const userId = userIdOf(payload[jwt.userIdClaim]);
+    if (userId === undefined) throw unauthorized();
     return userId;
   };
+}
+
+const maxUserId = 2147483647;
+
+/**
+ * The learner's id from its claim: an integer 1..2^31-1, as a JSON number or as a string of decimal digits with no
+ * sign, space or leading zero. Nothing is coerced: `"0x5"`, `"5e0"`, `[5]` or `true` name no user.
+ */
+export function userIdOf(claim: unknown): number | undefined {
+  const id = typeof claim === 'number' ? claim : typeof claim === 'string' && /^[1-9][0-9]{0,9}$/.test(claim) ? Number(claim) : undefined;
+  return id !== undefined && Number.isInteger(id) && id >= 1 && id <= maxUserId ? id : undefined;
 }
 
 /** The Bearer token presented, '' for a malformed one, undefined when none (other schemes are not ours). */
@@ -93,10 +123,4 @@ function bearerToken(request: FastifyRequest): string | undefined {
 // Comparing fixed-length digests keeps the comparison constant-time whatever the presented key's length.
 export function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
-}
-
-/** The liveness and readiness probes are open: orchestrators call them without credentials. */
-export function isProbe(request: FastifyRequest): boolean {
-  const path = request.url.split('?')[0];
-  return path === '/api/health' || path === '/api/ready';
 }

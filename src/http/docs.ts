@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { routesArePublic } from './public-routes.js';
 
 const require = createRequire(import.meta.url);
 // The ReDoc page loads its script from our own server, so the docs work without internet access.
@@ -26,7 +27,10 @@ const redocPage = `<!doctype html>
 </html>
 `;
 
-/** OpenAPI document generated from the routes' Zod schemas, served as JSON, Swagger UI and ReDoc. */
+/**
+ * OpenAPI document generated from the routes' Zod schemas, served as JSON, Swagger UI and ReDoc, all public. The
+ * generator sees every route of the app; the pages live in a context of their own, whose routes are public.
+ */
 export async function registerDocs(app: FastifyInstance, info: { version: string }): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -45,15 +49,17 @@ export async function registerDocs(app: FastifyInstance, info: { version: string
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    baseDir: swaggerUiAssets,
-    logo: { type: 'image/svg+xml', content: readFileSync(path.join(swaggerUiAssets, 'logo.svg')) },
+  await app.register(async (docs) => {
+    routesArePublic(docs);
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      baseDir: swaggerUiAssets,
+      logo: { type: 'image/svg+xml', content: readFileSync(path.join(swaggerUiAssets, 'logo.svg')) },
+    });
+    docs.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    docs.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(redocPage));
+    docs.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(createReadStream(redocScript)),
+    );
   });
-
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(redocPage));
-  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(createReadStream(redocScript)),
-  );
 }

@@ -2,6 +2,7 @@ import { DrizzleQueryError } from 'drizzle-orm';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { AppError, errorStatus, type ErrorCode } from '../errors.js';
 
 const titles: Record<ErrorCode, string> = {
@@ -9,6 +10,7 @@ const titles: Record<ErrorCode, string> = {
   bad_request: 'Bad request',
   unauthorized: 'Authentication required',
   forbidden: 'Forbidden',
+  request_timeout: 'Request not received in time',
   not_found: 'Not found',
   session_not_found: 'Session not found',
   topic_not_found: 'Topic not found',
@@ -17,11 +19,14 @@ const titles: Record<ErrorCode, string> = {
   turn_conflict: 'Concurrent message',
   turn_in_progress: 'A turn is in progress',
   request_in_progress: 'The same request is in progress',
+  session_too_long: 'Session is full',
   payload_too_large: 'Request body too large',
+  uri_too_long: 'URI too long',
   unsupported_media_type: 'Unsupported media type',
   validation_failed: 'Invalid request',
   idempotency_key_reused: 'Idempotency key reused for another request',
   rate_limited: 'Too many requests',
+  headers_too_large: 'Request headers too large',
   internal_error: 'Internal server error',
   dependency_unavailable: 'Service temporarily unavailable',
   overloaded: 'Too many turns in progress',
@@ -64,9 +69,10 @@ export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string
  * whose status line is already sent. Unexpected errors are logged and reveal nothing (unless DEBUG).
  */
 export function serverProblem(error: Error, log: FastifyBaseLogger, debug: boolean): Problem {
-  if (error instanceof AppError) {
-    if (error.status >= 500) log.warn({ code: error.code }, error.detail);
-    return problem(error.code, error.detail);
+  const expected = asAppError(error);
+  if (expected) {
+    if (expected.status >= 500) log.warn({ code: expected.code, cause: expected === error ? undefined : rootCause(error).logged.err }, expected.detail);
+    return problem(expected.code, expected.detail);
   }
   const cause = rootCause(error);
   log.error({ ...cause.logged, serialization: isResponseSerializationError(error) || undefined }, 'request failed');
@@ -84,9 +90,8 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
   );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError && error.options.retryAfterSeconds !== undefined) {
-      reply.header('retry-after', String(error.options.retryAfterSeconds));
-    }
+    const retryAfter = asAppError(error)?.options.retryAfterSeconds;
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     if (hasZodFastifySchemaValidationErrors(error)) {
       const location = error.validationContext ?? 'request';
       const errors: FieldError[] = error.validation.map((issue) => ({
@@ -102,6 +107,23 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
     const body = serverProblem(error, request.log, options.debug);
     return reply.code(body.status).type('application/problem+json').send(body);
   });
+}
+
+/** How long a client should wait before retrying a request the database could not serve. */
+const databaseRetryAfterSeconds = 5;
+
+/**
+ * The answer to an error the service expects: its own errors, and a database that cannot be reached or answer in
+ * time (a 503 the client may retry, never a 500: the request was fine, and a turn is saved whole or not at all).
+ */
+function asAppError(error: Error): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('dependency_unavailable', "The service's database is unavailable right now; please try again shortly.", {
+      retryAfterSeconds: databaseRetryAfterSeconds,
+    });
+  }
+  return undefined;
 }
 
 /**

@@ -29,3 +29,11 @@ export function streamTurn<T>(
     .finally(() => stream.end());
   return reply;
 }
+
+/** Answers a replayed request that asked for a stream as the stream it got: its whole text, then the same `done`. */
+export function replayAsStream(reply: FastifyReply, text: string, done: unknown): FastifyReply {
+  return streamTurn(reply, async (onText) => {
+    onText(text);
+    return done;
+  }, { debug: false });
+}

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { digest } from './auth.js';
+import { publicRoute } from './public-routes.js';
 
 /** Times every request by route and status, and serves the registry at /metrics (with METRICS_TOKEN, to its bearer only). */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: string | undefined): void {
@@ -13,7 +14,8 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, token: s
   });
 
   const expected = token ? digest(`Bearer ${token}`) : undefined;
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  // Public to the API's credentials: it has a token of its own.
+  app.get('/metrics', { schema: { hide: true }, config: publicRoute }, async (request, reply) => {
     if (expected && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
       throw new AppError('unauthorized', 'The metrics need the METRICS_TOKEN bearer token.');
     }

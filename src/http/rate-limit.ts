@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { isProbe } from './auth.js';
+import { isPublicRoute } from './public-routes.js';
 
 /**
  * Requests a minute per learner (a token's user) or, for other callers, per IP address; the trusted service
@@ -17,16 +17,12 @@ export async function registerRateLimits(app: FastifyInstance, limits: Config['r
     hook: 'onRequest',
     timeWindow: 60_000,
     redis,
-    nameSpace: 'ai-training-rate:',
+    nameSpace: 'rate-limit:', // after REDIS_KEY_PREFIX, which the connection puts before every key
     skipOnError: true,
     keyGenerator: (request) => (request.principal.kind === 'user' ? `user:${request.principal.userId}` : `ip:${request.ip}`),
     max: (_request, key) => limitOf(key),
-    allowList: (request, key) =>
-      request.method === 'OPTIONS' ||
-      !request.url.startsWith('/api/') ||
-      isProbe(request) ||
-      request.principal.kind === 'service' ||
-      limitOf(key) === 0,
+    // Unknown routes are counted: scanning for them costs an address its budget like any other request.
+    allowList: (request, key) => isPublicRoute(request) || request.principal.kind === 'service' || limitOf(key) === 0,
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests: at most ${context.max} a minute. Try again in ${context.after}.`, {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),

@@ -1,22 +1,19 @@
-import { sql } from 'drizzle-orm';
-import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CircuitStatus } from '../curriculum/dotnet-client.js';
-import type { Database } from '../db/client.js';
-import { pendingMigrations } from '../db/migrate.js';
-import { backlog } from '../db/outbox.js';
+import type { HealthChecks } from '../health.js';
+import { publicRoute } from './public-routes.js';
 
 export interface ServiceInfo {
   version: string;
-  database: Database;
+  environment: string;
   llm: { provider: string; model: string };
   curriculum: { source: string };
-  /** With a .NET backend: the state of its circuit breaker. */
-  dotnetCircuit?: () => CircuitStatus;
-  redis?: Redis;
+  checks: HealthChecks;
 }
+
+// The service's name as the original service reported it, for clients that look for it.
+const serviceName = 'ai-training-service';
 
 const check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const readySchema = z
@@ -26,19 +23,23 @@ const readySchema = z
   })
   .meta({ id: 'Readiness' });
 
+const dependencyStatus = z.enum(['ok', 'unavailable']);
 const healthSchema = z
   .object({
-    status: z.enum(['healthy', 'unhealthy']),
+    status: z.enum(['healthy', 'degraded']).describe('degraded: the process serves, but a dependency is unavailable'),
+    service: z.string(),
+    environment: z.string(),
     version: z.string(),
-    database: z.object({ kind: z.enum(['postgres', 'pglite']), status: z.enum(['ok', 'unavailable']) }),
+    database: z.object({ kind: z.enum(['postgres', 'pglite']), status: dependencyStatus }),
     llm: z.object({ provider: z.string().describe('offline means no LLM is configured'), model: z.string() }),
     curriculum: z.object({ source: z.string().describe('local: YAML catalog; dotnet: the .NET backend') }),
     dotnet: z
       .object({
-        reachable: z.boolean().describe('False while the circuit breaker is open after repeated failures'),
+        reachable: z.boolean().describe('Whether the backend answered its latest call (or a probe, when there was none lately)'),
         circuit: z.enum(['closed', 'open', 'half-open']),
       })
       .optional(),
+    redis: z.object({ status: dependencyStatus }).optional(),
     outbox: z
       .object({
         pending: z.number().int(),
@@ -46,33 +47,32 @@ const healthSchema = z
         oldest_pending_age_seconds: z.number().int().nullable(),
       })
       .optional()
-      .describe('Completion notices to the .NET backend not yet delivered'),
+      .describe('Completion notices to the .NET backend not yet delivered (absent while the database is unavailable)'),
   })
   .meta({ id: 'Health' });
 
-/** `GET /` (what this is, where the docs are) and `GET /api/health` (liveness with a database check). */
+/**
+ * `GET /` (what this is, where the docs are), `GET /api/health` (liveness: 200 while the process can serve, with
+ * each dependency's state) and `GET /api/ready` (readiness: 503 while a dependency it needs is unavailable).
+ */
 export const serviceRoutes =
   (info: ServiceInfo): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
-    const databaseReachable = (log?: FastifyBaseLogger) =>
-      info.database.db.execute(sql`select 1`).then(
-        () => true,
-        (error: unknown) => {
-          log?.warn({ err: error }, 'health check: database unavailable');
-          return false;
-        },
-      );
+    const { checks } = info;
 
     routes.get(
       '/',
       {
+        config: publicRoute,
         schema: {
           tags: ['service'],
           summary: 'Service information and links',
           response: {
             200: z.object({
+              service: z.string(),
               name: z.string(),
+              status: z.literal('running'),
               version: z.string(),
               docs: z.string(),
               redoc: z.string(),
@@ -83,7 +83,9 @@ export const serviceRoutes =
         },
       },
       async () => ({
+        service: serviceName,
         name: 'AI Training Service',
+        status: 'running' as const,
         version: info.version,
         docs: '/docs',
         redoc: '/redoc',
@@ -95,61 +97,51 @@ export const serviceRoutes =
     routes.get(
       '/api/ready',
       {
+        config: publicRoute,
         schema: {
           tags: ['service'],
           summary: 'Readiness: the database reachable and migrated, and .NET and Redis reachable when configured',
+          description: 'Each check waits at most READY_CHECK_TIMEOUT_MS. 503 while any fails: route no traffic here meanwhile.',
           response: { 200: readySchema, 503: readySchema },
         },
       },
       async (_request, reply) => {
-        const [databaseOk, migrations, redis] = await Promise.all([
-          databaseReachable(),
-          pendingMigrations(info.database).then(
-            (pending) => (pending === 0 ? { ok: true } : { ok: false, detail: `${pending} migration(s) not applied` }),
-            () => ({ ok: false, detail: 'unknown' }),
-          ),
-          info.redis
-            ? info.redis.ping().then(
-                () => ({ ok: true }),
-                () => ({ ok: false, detail: 'unreachable' }),
-              )
-            : undefined,
-        ]);
-        const circuit = info.dotnetCircuit?.();
-        const dotnet = circuit === undefined ? undefined : circuit === 'open' ? { ok: false, detail: 'circuit open' } : { ok: true };
-        const database = databaseOk ? { ok: true } : { ok: false, detail: 'unreachable' };
-        const checks = { database, migrations, ...(dotnet ? { dotnet } : {}), ...(redis ? { redis } : {}) };
-        const ready = Object.values(checks).every((entry) => entry.ok);
-        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+        const [database, migrations, dotnet, redis] = await Promise.all([checks.database(), checks.migrations(), checks.dotnet?.(), checks.redis?.()]);
+        const results = { database, migrations, ...(dotnet ? { dotnet } : {}), ...(redis ? { redis } : {}) };
+        const ready = Object.values(results).every((result) => result.ok);
+        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: results });
       },
     );
 
     routes.get(
       '/api/health',
       {
+        config: publicRoute,
         schema: {
           tags: ['service'],
-          summary: 'Liveness, with a database check and the providers in use',
-          response: { 200: healthSchema, 503: healthSchema },
+          summary: 'Liveness: 200 while this process can serve, with the state of each dependency',
+          description:
+            'Never 503 because a dependency is down: restarting the service would not bring the database back. ' +
+            'Use /api/ready to route traffic.',
+          response: { 200: healthSchema },
         },
       },
-      async (request, reply) => {
-        // The backend being down does not make this service unhealthy: notices wait in the outbox.
-        const outbox = info.dotnetCircuit ? await backlog(info.database.db).catch(() => undefined) : undefined;
-        const databaseOk = await databaseReachable(request.log);
-        return reply.code(databaseOk ? 200 : 503).send({
-          status: databaseOk ? 'healthy' : 'unhealthy',
+      async () => {
+        const [database, dotnet, redis, outbox] = await Promise.all([checks.database(), checks.dotnet?.(), checks.redis?.(), checks.outbox?.()]);
+        const degraded = [database, dotnet, redis].some((result) => result && !result.ok);
+        const status = (ok: boolean) => (ok ? ('ok' as const) : ('unavailable' as const));
+        return {
+          status: degraded ? ('degraded' as const) : ('healthy' as const),
+          service: serviceName,
+          environment: info.environment,
           version: info.version,
-          database: { kind: info.database.kind, status: databaseOk ? 'ok' : 'unavailable' },
+          database: { kind: checks.databaseKind, status: status(database.ok) },
           llm: info.llm,
           curriculum: info.curriculum,
-          ...(info.dotnetCircuit
-            ? { dotnet: { reachable: info.dotnetCircuit() !== 'open', circuit: info.dotnetCircuit() } }
-            : {}),
-          ...(outbox
-            ? { outbox: { pending: outbox.pending, dead: outbox.dead, oldest_pending_age_seconds: outbox.oldestPendingAgeSeconds } }
-            : {}),
-        });
+          ...(dotnet && checks.dotnetCircuit ? { dotnet: { reachable: dotnet.ok, circuit: checks.dotnetCircuit() } } : {}),
+          ...(redis ? { redis: { status: status(redis.ok) } } : {}),
+          ...(outbox ? { outbox: { pending: outbox.pending, dead: outbox.dead, oldest_pending_age_seconds: outbox.oldestPendingAgeSeconds } } : {}),
+        };
       },
     );
   };

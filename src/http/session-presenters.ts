@@ -1,5 +1,6 @@
 import type { SessionRow } from '../db/sessions.js';
 import type { SessionProgress } from '../tutoring/session-state.js';
+import type { StartedSession } from '../tutoring/tutor.js';
 import type { TurnResult } from '../tutoring/turn.js';
 
 // Domain rows to the API's JSON: snake_case fields, ISO 8601 UTC timestamps.
@@ -14,6 +15,10 @@ export function presentSession(session: SessionRow) {
     started_at: session.startedAt.toISOString(),
     completed_at: session.completedAt?.toISOString() ?? null,
   };
+}
+
+export function presentStarted(started: StartedSession) {
+  return { ...presentSession(started.session), initial_message: started.initialMessage.content };
 }
 
 export function presentTurn(turn: TurnResult) {

@@ -4,7 +4,17 @@ import { z } from 'zod';
 export const id = z.number().int().positive().max(2147483647);
 export const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
 
-export const sessionIdParams = z.strictObject({ id: z.coerce.number().pipe(id).describe('Session id') });
+/**
+ * An id as a path or query string spells it: decimal digits with no sign, leading zero, space or exponent, so that
+ * one session has one URL (and `0x1`, `1e0`, `+1` or `00001` are not aliases of session 1).
+ */
+export const idText = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer written in decimal digits, with no sign, leading zero or space')
+  .transform(Number)
+  .pipe(id);
+
+export const sessionIdParams = z.strictObject({ id: idText.describe('Session id') });
 
 export const startBody = z
   .strictObject({
@@ -35,7 +45,8 @@ export function messageBodySchema(maxLength: number) {
     .strictObject({
       message: z
         .string()
-        .refine((text) => text.trim().length > 0, 'must not be empty or only whitespace')
+        // Nothing to answer once white space and invisible characters (zero-width spaces, joiners, BOMs) are removed.
+        .refine((text) => text.replace(/[\s\p{Default_Ignorable_Code_Point}]/gu, '').length > 0, 'must not be empty, only white space or invisible characters')
         .refine((text) => [...text].length <= maxLength, `must be at most ${maxLength} characters`)
         // NUL cannot be stored in PostgreSQL text, and other control characters have no place in a chat message.
         // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -85,6 +96,7 @@ export const messageSchema = z
 
 export const detailsSchema = sessionSchema
   .extend({
+    initial_message: z.string().describe("The tutor's opening message, as POST /api/sessions/start answered it"),
     context: z.object({
       user_level: z.string(),
       course_title: z.string(),
@@ -93,7 +105,8 @@ export const detailsSchema = sessionSchema
       completed_topics: z.array(z.string()),
       struggles: z.array(z.string()),
     }),
-    messages: z.array(messageSchema).describe('The conversation in order; system messages are never shown'),
+    messages: z.array(messageSchema).describe('The conversation in order (or the page asked for); system messages are never shown'),
+    next_before: id.nullable().describe('With `limit`: the `before` of the page of older messages; null when there are none'),
     progress: progressSchema,
     usage: usageSchema,
     progress_sync: z

@@ -7,12 +7,13 @@ import type { Metrics } from '../metrics.js';
 import type { Tutor } from '../tutoring/tutor.js';
 import { ownerOf } from './auth.js';
 import { problemResponses } from './errors.js';
-import { streamTurn } from './event-stream.js';
-import { idempotency } from './idempotency.js';
-import { presentProgress, presentSession, presentTurn } from './session-presenters.js';
+import { replayAsStream, streamTurn } from './event-stream.js';
+import { idempotency, type IdempotencyOptions } from './idempotency.js';
+import { presentProgress, presentSession, presentStarted, presentTurn } from './session-presenters.js';
 import {
   detailsSchema,
   id,
+  idText,
   messageBodySchema,
   sessionIdParams,
   sessionSchema,
@@ -22,7 +23,12 @@ import {
 } from './session-schemas.js';
 
 export const sessionRoutes =
-  (tutor: Tutor, db: Db, metrics: Metrics, options: { maxMessageLength: number; debug: boolean; idempotencyTtlMs: number }): FastifyPluginAsync =>
+  (
+    tutor: Tutor,
+    db: Db,
+    metrics: Metrics,
+    options: { maxMessageLength: number; maxSessionMessages: number; debug: boolean; idempotency: IdempotencyOptions },
+  ): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -46,11 +52,15 @@ export const sessionRoutes =
         if (owner !== undefined && owner !== user_id) {
           throw new AppError('forbidden', 'A learner can only start sessions for themselves.');
         }
-        const outcome = await idempotency<z.infer<typeof startedSchema>>(request, db, options.idempotencyTtlMs, 201);
+        const outcome = await idempotency<z.infer<typeof startedSchema>>(request, db, options.idempotency, 201);
         if (outcome.replay) return reply.code(201).header('idempotent-replayed', 'true').send(outcome.replay);
+        const { store } = outcome;
         const body = await outcome.guard(async () => {
-          const started = await tutor.startSession({ userId: user_id, topicId: topic_id, courseId: course_id });
-          return { ...presentSession(started.session), initial_message: started.initialMessage.content };
+          const started = await tutor.startSession(
+            { userId: user_id, topicId: topic_id, courseId: course_id },
+            store && ((tx, session) => store(tx, presentStarted(session))),
+          );
+          return presentStarted(started);
         });
         return reply.code(201).send(body);
       },
@@ -85,20 +95,26 @@ export const sessionRoutes =
         },
       },
       async (request, reply) => {
-        const outcome = await idempotency<z.infer<typeof turnSchema>>(request, db, options.idempotencyTtlMs, 200);
-        if (outcome.replay) return reply.code(200).header('idempotent-replayed', 'true').send(outcome.replay);
+        const streamed = request.headers.accept?.includes('text/event-stream') === true;
+        const outcome = await idempotency<z.infer<typeof turnSchema>>(request, db, options.idempotency, 200);
+        if (outcome.replay) {
+          reply.header('idempotent-replayed', 'true');
+          // A client that asked for a stream gets its retry's answer as a stream too.
+          return streamed ? replayAsStream(reply, outcome.replay.ai_message, outcome.replay) : reply.code(200).send(outcome.replay);
+        }
         const turn = await tutor.prepareTurn(request.params.id, request.body.message, ownerOf(request)).catch(async (error: unknown) => {
           await outcome.failed();
           throw error;
         });
+        const { store } = outcome;
         const answer = (onText?: (text: string) => void) =>
           outcome.guard(async () => {
-            const result = await turn.run(onText);
+            const result = await turn.run(onText, store && ((tx, made) => store(tx, presentTurn(made))));
             metrics.turns.inc();
             if (result.topicCompleted) metrics.completions.inc();
             return presentTurn(result);
           });
-        if (!request.headers.accept?.includes('text/event-stream')) return answer();
+        if (!streamed) return answer();
         return streamTurn(reply, answer, { debug: options.debug });
       },
     );
@@ -126,9 +142,9 @@ export const sessionRoutes =
             'Pages of `limit` sessions; pass `next_before` from a page as `before` for the next one. A learner with a token ' +
             'sees only their own sessions (user_id may be omitted); other callers must give user_id.',
           querystring: z.strictObject({
-            user_id: z.coerce.number().pipe(id).optional(),
-            limit: z.coerce.number().int().min(1).max(100).default(20),
-            before: z.coerce.number().pipe(id).optional(),
+            user_id: idText.optional(),
+            limit: idText.pipe(z.number().max(100)).default(20),
+            before: idText.optional(),
           }),
           response: {
             200: z.object({ sessions: z.array(sessionSchema), next_before: id.nullable() }).meta({ id: 'SessionList' }),
@@ -156,7 +172,14 @@ export const sessionRoutes =
         schema: {
           tags: ['sessions'],
           summary: 'A session with its context and conversation',
+          description:
+            `The whole conversation (a session holds at most ${options.maxSessionMessages} messages), or with \`limit\` the newest ` +
+            '`limit` messages, in order; pass `next_before` as `before` for the page before them.',
           params: sessionIdParams,
+          querystring: z.strictObject({
+            limit: idText.pipe(z.number().max(options.maxSessionMessages)).optional().describe('Messages a page'),
+            before: idText.optional().describe('Only messages older than this message id'),
+          }),
           response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
         // A conversation holds hundreds of messages, and Zod's encode walks each against the schema: with 500, that
@@ -167,9 +190,14 @@ export const sessionRoutes =
         serializerCompiler: () => (data) => Buffer.from(JSON.stringify(data)) as unknown as string,
       },
       async (request) => {
-        const { session, context, messages, progress, usage, progressSync } = await tutor.getSession(request.params.id, ownerOf(request));
+        const { session, context, initialMessage, messages, nextBefore, progress, usage, progressSync } = await tutor.getSession(
+          request.params.id,
+          ownerOf(request),
+          request.query,
+        );
         return {
           ...presentSession(session),
+          initial_message: initialMessage,
           context: {
             user_level: context.userLevel,
             course_title: context.courseTitle,
@@ -179,6 +207,7 @@ export const sessionRoutes =
             struggles: context.struggles,
           },
           messages,
+          next_before: nextBefore,
           progress: presentProgress(progress),
           usage: {
             prompt_tokens: usage.promptTokens,

@@ -2,9 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
 import { recentConversation, saveTurnMessages, systemPrompt, type MessageRow } from '../db/messages.js';
-import { completeSession, findSessionWithContext, leaseSessionForTurn, releaseTurnLease, type ContextRow, type SessionRow } from '../db/sessions.js';
+import {
+  completeSession,
+  findSessionWithContext,
+  leaseSessionForTurn,
+  releaseTurnLease,
+  renewTurnLease,
+  type ContextRow,
+  type SessionRow,
+} from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
+import { keepRenewing } from '../renewal.js';
 import { classifyReply } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
@@ -21,9 +30,15 @@ export interface TurnResult {
   progress: SessionProgress;
 }
 
+/** Written in the transaction that saves the turn, so that it commits with it (an idempotent request's answer). */
+export type CommitWith = (tx: Db, result: TurnResult) => Promise<void>;
+
 export interface PreparedTurn {
-  /** Makes the turn: grading, the tutor's reply (text passed to `onText` as it arrives), one transaction. */
-  run(onText?: (text: string) => void): Promise<TurnResult>;
+  /**
+   * Makes the turn: grading, the tutor's reply (text passed to `onText` as it arrives), one transaction, in which
+   * `commitWith` runs too when given.
+   */
+  run(onText?: (text: string) => void, commitWith?: CommitWith): Promise<TurnResult>;
 }
 
 /** What a turn reads before it calls the LLM. */
@@ -37,16 +52,22 @@ interface TurnInputs {
 
 /**
  * Refuses a turn the session cannot take (404, 409) before anything is streamed, takes the session's turn
- * lease so that one turn at a time runs on it, across instances, and reads what the turn needs.
+ * lease so that one turn at a time runs on it, across instances, and reads what the turn needs. The lease is
+ * renewed while the turn runs: if this process dies, it lapses within TURN_LEASE_TTL_SECONDS and the session takes
+ * messages again.
  */
 export async function prepareTurn(context: TutorContext, sessionId: number, message: string, ownerId?: number): Promise<PreparedTurn> {
   const { db, config, log } = context;
   const lease = randomUUID();
-  const found = await leaseSessionForTurn(db, sessionId, ownerId, lease, config.turnLeaseMs);
-  if (!found) throw await whyNotLeased(db, sessionId, ownerId);
+  const found = await leaseSessionForTurn(db, sessionId, ownerId, { token: lease, leaseMs: config.turnLeaseMs, maxMessages: config.maxSessionMessages });
+  if (!found) throw await whyNotLeased(context, sessionId, ownerId);
+  const stopRenewing = keepRenewing(() => renewTurnLease(db, sessionId, lease, config.turnLeaseMs), config.turnLeaseMs / 3, (error) =>
+    log.warn({ err: error, sessionId }, 'turn lease not renewed'),
+  );
   // A turn that saves gives the lease back with its messages; one that fails, or is refused here, gives it back now.
   let giveBackSlot = () => {};
   const release = async () => {
+    stopRenewing();
     giveBackSlot();
     await releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
   };
@@ -54,9 +75,10 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
     giveBackSlot = context.slots.take();
     const inputs = await readTurnInputs(context, found);
     return {
-      run: (onText) =>
-        runTurn(context, inputs, message, lease, onText).then(
+      run: (onText, commitWith) =>
+        runTurn(context, inputs, message, lease, onText, commitWith).then(
           (result) => {
+            stopRenewing();
             giveBackSlot();
             return result;
           },
@@ -72,10 +94,16 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
   }
 }
 
-/** Why a session could not be taken for a turn: 404, 409 not active, or 409 another turn holds it. */
-async function whyNotLeased(db: Db, sessionId: number, ownerId: number | undefined): Promise<AppError> {
+/** Why a session could not be taken for a turn: 404, 409 not active or too long, or 409 another turn holds it. */
+async function whyNotLeased({ db, config }: TutorContext, sessionId: number, ownerId: number | undefined): Promise<AppError> {
   const { session } = await findOwnedSession(db, sessionId, ownerId);
   if (session.status !== 'active') return notActive(session);
+  if (session.conversationLength + 2 > config.maxSessionMessages) {
+    return new AppError(
+      'session_too_long',
+      `Session ${sessionId} holds ${session.conversationLength} messages, the most a session takes is ${config.maxSessionMessages}: start a new session to go on.`,
+    );
+  }
   return new AppError('turn_in_progress', 'Another message to this session is being answered; wait for its reply, then send again.');
 }
 
@@ -97,7 +125,14 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
   return { ...found, system, history, asked };
 }
 
-async function runTurn(context: TutorContext, inputs: TurnInputs, message: string, lease: string, onText?: (text: string) => void): Promise<TurnResult> {
+async function runTurn(
+  context: TutorContext,
+  inputs: TurnInputs,
+  message: string,
+  lease: string,
+  onText?: (text: string) => void,
+  commitWith?: CommitWith,
+): Promise<TurnResult> {
   const { db, llm, config, rule, log, curriculum } = context;
   const { session, asked } = inputs;
   const sessionId = session.id;
@@ -160,11 +195,13 @@ async function runTurn(context: TutorContext, inputs: TurnInputs, message: strin
     }
     // The session's assessments as this turn leaves them: the grade is in progressBefore already.
     const progress = { ...progressBefore, asked: progressBefore.asked - (skipsPending ? 1 : 0) + (newQuestion ? 1 : 0) };
-    return { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
+    const result = { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
+    await commitWith?.(writer, result);
+    return result;
   };
-  // Most turns only add their two messages: one statement. One that also grades, asks or completes writes it all
-  // in one transaction, whose first statement locks the session row.
-  return (pending && grade) || newQuestion || completes ? db.transaction(save) : save(db);
+  // Most turns only add their two messages: one statement. One that also grades, asks, completes or records an
+  // idempotent answer writes it all in one transaction, whose first statement locks the session row.
+  return (pending && grade) || newQuestion || completes || commitWith ? context.transaction(save) : save(db);
 }
 
 /** Why a turn's messages were not saved: the session is gone or no longer active, or the turn lost its lease. */

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { TutoringConfig } from '../config.js';
 import type { Curriculum } from '../curriculum/curriculum.js';
-import type { Db } from '../db/client.js';
+import type { Db, Transact } from '../db/client.js';
 import { insertAssessment } from '../db/assessments.js';
-import { insertMessages, visibleMessages, type MessageRow, type VisibleMessage } from '../db/messages.js';
+import { insertMessages, visibleMessages, type MessagePage, type MessageRow, type VisibleMessage } from '../db/messages.js';
 import { abandonSession, insertSession, userSessions, type SessionRow } from '../db/sessions.js';
 import { sessionOverview, type SessionOverview } from '../db/session-overview.js';
 import { AppError } from '../errors.js';
@@ -19,6 +19,7 @@ import { createTurnSlots } from './turn-slots.js';
 
 export interface TutorDeps {
   db: Db;
+  transaction: Transact;
   llm: LlmProvider;
   curriculum: Curriculum;
   config: TutoringConfig;
@@ -32,6 +33,8 @@ export interface StartedSession {
 
 export interface SessionDetails extends Omit<SessionOverview, 'questions'> {
   messages: VisibleMessage[];
+  /** With a page: the id to read the page before it from; null when it is the first. */
+  nextBefore: number | null;
   progress: SessionProgress;
 }
 
@@ -46,7 +49,11 @@ export function createTutor(deps: TutorDeps) {
   const context: TutorContext = { ...deps, rule, ask, slots };
 
   return {
-    async startSession(input: { userId: number; courseId: number; topicId: number }): Promise<StartedSession> {
+    /** Starts a session; `commitWith` runs in the transaction that creates it (an idempotent request's answer). */
+    async startSession(
+      input: { userId: number; courseId: number; topicId: number },
+      commitWith?: (tx: Db, started: StartedSession) => Promise<void>,
+    ): Promise<StartedSession> {
       const topic = await curriculum.findTopic(input.topicId);
       if (!topic) throw new AppError('topic_not_found', `Topic ${input.topicId} does not exist.`);
       if (topic.courseId !== input.courseId) {
@@ -72,7 +79,7 @@ export function createTutor(deps: TutorDeps) {
         },
       }).finally(giveBackSlot);
 
-      return db.transaction(async (tx) => {
+      return deps.transaction(async (tx) => {
         const session = await insertSession(tx, input, contextSnapshot(topic, learner));
         const [, opening] = await insertMessages(tx, session.id, [
           { role: 'system', content: prompt.text },
@@ -81,7 +88,9 @@ export function createTutor(deps: TutorDeps) {
         if (graded && reply.question) {
           await insertAssessment(tx, newAssessment(session.id, withBankDetails(reply.question, topic.questions), opening!.id));
         }
-        return { session, initialMessage: opening! };
+        const started = { session, initialMessage: opening! };
+        await commitWith?.(tx, started);
+        return started;
       });
     },
 
@@ -103,12 +112,13 @@ export function createTutor(deps: TutorDeps) {
 
     listSessions: (userId: number, limit: number, before?: number) => userSessions(db, userId, limit, before),
 
-    async getSession(sessionId: number, ownerId?: number): Promise<SessionDetails> {
+    /** The session with its conversation, whole or (with `page.limit`) its newest messages before `page.before`. */
+    async getSession(sessionId: number, ownerId?: number, page: MessagePage = {}): Promise<SessionDetails> {
       // Both at once, the conversation first (the longer read): a session the caller may not see costs the
       // conversation's read for nothing, and every other GET a round trip less.
-      const [messages, overview] = await Promise.all([visibleMessages(db, sessionId), sessionOverview(db, sessionId)]);
+      const [read, overview] = await Promise.all([visibleMessages(db, sessionId, page), sessionOverview(db, sessionId)]);
       const { questions, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
-      return { ...shown, messages, progress: sessionProgress(questions, rule) };
+      return { ...shown, messages: read.messages, nextBefore: read.nextBefore, progress: sessionProgress(questions, rule) };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemPrompt } from '../../src/db/messages.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { startDotnetDouble, type DotnetDouble } from '../support/dotnet-double.js';
+import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
 import { expectProblem, newUserId, startSession } from '../support/requests.js';
+import { scriptedTutor } from '../support/scripted-gemini.js';
 
 const topic5 = {
   id: 5,
@@ -15,11 +17,16 @@ const topic5 = {
 };
 
 let dotnet: DotnetDouble;
+let gemini: GeminiDouble;
 let t: TestApp;
+// Topics from .NET carry no question bank: the tutor is a model (its double), as the configuration requires.
+const tutorModel = () => ({ GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url, LLM_MAX_RETRIES: '0' });
 
 beforeAll(async () => {
   dotnet = await startDotnetDouble('/api/v1');
+  gemini = await startGeminiDouble(scriptedTutor);
   t = await buildTestApp({
+    ...tutorModel(),
     DOTNET_API_URL: dotnet.url,
     DOTNET_API_PREFIX: '/api/v1',
     SERVICE_API_KEY: 'service-key',
@@ -31,6 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.close();
+  await gemini?.close();
   await dotnet?.close();
 });
 beforeEach(() => {
@@ -145,8 +153,10 @@ describe('topics and learner context from .NET', () => {
       expect.objectContaining({ level: 40, userId, msg: expect.stringContaining('Failed to fetch user context from .NET API') }),
     );
   });
+});
 
-  it('answers 503 when .NET is unreachable', async () => {
+describe('.NET unreachable', () => {
+  it('answers 503, and health and readiness say so from real outcomes while the circuit is still closed', async () => {
     await dotnet.down();
     try {
       expectProblem(
@@ -154,8 +164,26 @@ describe('topics and learner context from .NET', () => {
         503,
         'dependency_unavailable',
       );
+      const health = await t.app.inject({ url: '/api/health' });
+      expect(health.statusCode).toBe(200);
+      expect(health.json()).toMatchObject({ status: 'degraded', dotnet: { reachable: false, circuit: 'closed' } });
+      const ready = await t.app.inject({ url: '/api/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.dotnet).toEqual({ ok: false, detail: expect.stringContaining('unreachable') });
     } finally {
       await dotnet.up();
+    }
+    await startSession(t.app);
+    expect((await t.app.inject({ url: '/api/health' })).json()).toMatchObject({ status: 'healthy', dotnet: { reachable: true } });
+  });
+
+  it('is probed when no call was made lately', async () => {
+    const quiet = await buildTestApp({ ...tutorModel(), DOTNET_API_URL: dotnet.url, DOTNET_API_PREFIX: '/api/v1' });
+    try {
+      expect((await quiet.app.inject({ url: '/api/ready' })).json().checks.dotnet).toEqual({ ok: true });
+      expect(dotnet.calls.map((call) => call.path)).toContain('/');
+    } finally {
+      await quiet.close();
     }
   });
 });
@@ -164,6 +192,7 @@ describe('the circuit breaker', () => {
   let fragile: TestApp;
   beforeAll(async () => {
     fragile = await buildTestApp({
+      ...tutorModel(),
       DOTNET_API_URL: dotnet.url,
       DOTNET_API_PREFIX: '/api/v1',
       DOTNET_API_RETRY_ATTEMPTS: '0',
@@ -185,7 +214,8 @@ describe('the circuit breaker', () => {
     expect(dotnet.calls.length).toBe(callsWhenOpened);
     const health = await fragile.app.inject({ url: '/api/health' });
     expect(health.statusCode).toBe(200);
-    expect(health.json().dotnet).toEqual({ reachable: false, circuit: 'open' });
+    // It answered (500s): it is reachable, though the circuit is open.
+    expect(health.json().dotnet).toEqual({ reachable: true, circuit: 'open' });
 
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect((await start()).statusCode).toBe(201);

@@ -13,7 +13,7 @@ afterAll(() => t?.close());
 describe('service information and docs', () => {
   it('GET / names the service and links its docs', async () => {
     const body = (await t.app.inject({ url: '/' })).json();
-    expect(body).toMatchObject({ name: 'AI Training Service', docs: '/docs', redoc: '/redoc', openapi: '/openapi.json', health: '/api/health' });
+    expect(body).toMatchObject({ service: 'ai-training-service', status: 'running', name: 'AI Training Service', docs: '/docs', redoc: '/redoc', openapi: '/openapi.json', health: '/api/health' });
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -56,17 +56,20 @@ describe('GET /api/health', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
       status: 'healthy',
+      service: 'ai-training-service',
+      environment: 'development',
       database: { kind: t.testDatabase.url ? 'postgres' : 'pglite', status: 'ok' },
       llm: { provider: 'offline', model: 'offline-tutor' },
       curriculum: { source: 'local' },
     });
   });
 
-  it('answers 503 when the database is gone', async () => {
+  it('stays 200, degraded, when the database is gone: liveness is not the dependency gate', async () => {
     await t.testDatabase.database.close();
     const response = await t.app.inject({ url: '/api/health' });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ status: 'unhealthy', database: { status: 'unavailable' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
+    expect((await t.app.inject({ url: '/api/ready' })).statusCode).toBe(503);
   });
 });
 

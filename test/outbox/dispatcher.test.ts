@@ -9,6 +9,7 @@ import { startDotnetDouble, type DotnetDouble } from '../support/dotnet-double.j
 import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
 import { newUserId, say, startSession } from '../support/requests.js';
 import { scriptedTutor } from '../support/scripted-gemini.js';
+import { postgresConfig } from '../support/test-database.js';
 
 let dotnet: DotnetDouble;
 let gemini: GeminiDouble;
@@ -120,7 +121,7 @@ describe('completion notices', () => {
     for (let i = 0; i < 6; i++) ids.push(await completedSession());
     // The second instance has its own connections on PostgreSQL; PGlite has one connection per process.
     const url = t.testDatabase.url;
-    const other = url ? await openDatabase({ kind: 'postgres', url, poolSize: 3 }, { onPoolError: () => {} }) : t.testDatabase.database;
+    const other = url ? await openDatabase(postgresConfig(url, { DATABASE_POOL_SIZE: '3' }), { onPoolError: () => {} }) : t.testDatabase.database;
     try {
       const second = (await assembleDeps(t.deps.config, other, silent)).dotnet!.dispatcher;
       dotnet.faults.complete.push({ delayMs: 50 }, { delayMs: 50 }, { delayMs: 50 });

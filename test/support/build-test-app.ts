@@ -9,7 +9,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { assembleDeps, type Deps } from '../../src/deps.js';
 import { currentRequestId } from '../../src/http/request-id.js';
 import { createLogger } from '../../src/logger.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, postgresConfig, type TestDatabase } from './test-database.js';
 
 export const repoCurriculumDir = fileURLToPath(new URL('../../curriculum', import.meta.url));
 export const fixtureCurriculumDir = fileURLToPath(new URL('../fixtures/curriculum', import.meta.url));
@@ -73,7 +73,7 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
  */
 export async function buildSecondInstance(first: TestApp): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const url = first.testDatabase.url;
-  const database = url ? await openDatabase({ kind: 'postgres', url, poolSize: 5 }, { onPoolError: () => {} }) : first.testDatabase.database;
+  const database = url ? await openDatabase(postgresConfig(url), { onPoolError: () => {} }) : first.testDatabase.database;
   const logger = pino({ level: 'silent' });
   const deps = await assembleDeps(first.deps.config, database, logger);
   const app = await buildApp(deps, logger);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { parseConfig, type DatabaseConfig } from '../../src/config.js';
 import { openDatabase, pgliteDatabase, type Database, type DatabaseEvents } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 
@@ -32,7 +33,7 @@ export async function createTestDatabase(events: Pick<DatabaseEvents, 'onQuery'>
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 }, { ...events, onPoolError: () => {} });
+  const database = await openDatabase(postgresConfig(url.toString()), { ...events, onPoolError: () => {} });
   await runMigrations(database);
   return {
     database,
@@ -42,6 +43,11 @@ export async function createTestDatabase(events: Pick<DatabaseEvents, 'onQuery'>
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
   };
+}
+
+/** A PostgreSQL database's configuration as the service reads it from DATABASE_URL, timeouts and all. */
+export function postgresConfig(url: string, env: Record<string, string> = {}): DatabaseConfig {
+  return parseConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '5', ...env }).database;
 }
 
 async function adminQuery(statement: string): Promise<void> {

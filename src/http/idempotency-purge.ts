@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.js';
+import { purgeExpiredKeys } from '../db/idempotency.js';
+import { periodicJob, type PeriodicJob } from '../periodic-job.js';
+
+const intervalMs = 10 * 60_000;
+// A round deletes in batches, so that no statement holds many rows (or the embedded database) for long.
+const batch = 1000;
+
+/** Forgets the answers of Idempotency-Keys past IDEMPOTENCY_TTL_HOURS; returns how many. */
+export function createIdempotencyPurge(deps: { db: Db; log: Logger }): PeriodicJob<number> {
+  const { db, log } = deps;
+  return periodicJob('idempotency key purge', intervalMs, async () => {
+    let purged = 0;
+    for (let deleted = batch; deleted === batch; purged += deleted) deleted = await purgeExpiredKeys(db, batch);
+    if (purged > 0) log.info({ keys: purged }, 'expired idempotency keys purged');
+    return purged;
+  }, log);
+}
