@@ -18,15 +18,16 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh, migrated database of its own: an in-memory PGlite (a copy of the run's template, see global-setup.ts),
- * or a new database on the PostgreSQL server. Migrations run either way, as they do at start-up. `events.onQuery`
- * sees every statement, as the service's query log does.
+ * A fresh database of its own: an in-memory PGlite (a copy of the run's migrated template, see global-setup.ts), or
+ * a new database on the PostgreSQL server. Migrations run as they do at start-up, unless `migrate: false` (on
+ * PostgreSQL, the database is then left empty). `onQuery` sees every statement, as the service's query log does.
  */
-export async function createTestDatabase(events: Pick<DatabaseEvents, 'onQuery'> = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: Pick<DatabaseEvents, 'onQuery'> & { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const { migrate = true, ...events } = options;
   if (!testDatabaseUrl) {
     const template = new Blob([await readFile(inject('pgliteTemplate'))]);
     const database = pgliteDatabase(await PGlite.create({ loadDataDir: template }), events);
-    await runMigrations(database);
+    if (migrate) await runMigrations(database);
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -34,7 +35,7 @@ export async function createTestDatabase(events: Pick<DatabaseEvents, 'onQuery'>
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase(postgresConfig(url.toString()), { ...events, onPoolError: () => {} });
-  await runMigrations(database);
+  if (migrate) await runMigrations(database);
   return {
     database,
     url: url.toString(),
