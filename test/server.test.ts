@@ -1,5 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -166,5 +169,84 @@ describe('the server process', () => {
     const result = await runUntilExit({ CURRICULUM_DIR: dir, DATA_DIR: tempDir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${path.join(dir, 'course.yaml')}: topics.0.description`);
+  });
+
+  it('runs with REDIS_URL, as the production checklist recommends, its keys under REDIS_KEY_PREFIX', async () => {
+    const prefix = `test-${randomBytes(6).toString('hex')}:`;
+    const server = await startServer({ DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix });
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      expect((await get(`${server.url}/api/ready`)).checks.redis).toEqual({ ok: true });
+      const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
+      expect(started.status).toBe(201);
+      // The per-address rate limit counted that request in Redis, under this run's prefix.
+      expect(await redis.keys(`${prefix}*`)).not.toEqual([]);
+      expect((await get(`${server.url}/api/health`)).redis).toEqual({ status: 'ok' });
+    } finally {
+      await server.stop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  it('refuses a second process on the same DATA_DIR, naming the directory and the holder; a killed holder does not block', async () => {
+    const dataDir = tempDir();
+    const first = await startServer({ DATA_DIR: dataDir });
+    const second = await runUntilExit({ DATA_DIR: dataDir });
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split('\n')).toEqual([expect.stringContaining(`DATA_DIR ${dataDir} is in use by process ${first.child.pid}`)]);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    expect(existsSync(path.join(dataDir, 'service.lock'))).toBe(true);
+
+    const third = await startServer({ DATA_DIR: dataDir });
+    try {
+      expect((await post(`${third.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 })).status).toBe(201);
+    } finally {
+      expect(await third.stop()).toBe(0);
+    }
+    expect(existsSync(path.join(dataDir, 'service.lock'))).toBe(false);
+  });
+
+  it('says in one line what to fix when PostgreSQL cannot be reached, and shows the stack only with DEBUG=true', async () => {
+    const closed = createHttpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const env = { DATABASE_URL: `postgresql://svc:secret-password@127.0.0.1:${port}/tutoring` };
+    const result = await runUntilExit(env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `PostgreSQL at 127.0.0.1:${port} refused the connection: start PostgreSQL there, or fix the host and port in DATABASE_URL`,
+    ]);
+    expect(result.stderr + result.stdout).not.toContain('secret-password');
+    const debug = await runUntilExit({ ...env, DEBUG: 'true' });
+    expect(debug.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('says in one line what to fix when the port is taken or DATA_DIR cannot be used', async () => {
+    const taken = createHttpServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const result = await runUntilExit({ DATA_DIR: tempDir(), PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([`Port ${port} is already in use on 127.0.0.1: stop what listens there, or set PORT`]);
+    } finally {
+      taken.close();
+    }
+    const file = path.join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    const result = await runUntilExit({ DATA_DIR: file });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR ${file} cannot hold the embedded database .*set DATA_DIR`))]);
+  });
+
+  it('refuses the offline tutor with the .NET curriculum, saying what to configure', async () => {
+    const result = await runUntilExit({ DATA_DIR: tempDir(), DOTNET_API_URL: 'http://127.0.0.1:9' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('LLM_PROVIDER: the offline tutor grades from a question bank');
+    expect(result.stderr).toContain('set GEMINI_API_KEY');
   });
 });

@@ -101,6 +101,8 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     // ...and the client stops waiting for one whose server has gone silent (a partition), a little later.
     query_timeout: config.statementTimeoutMs + 2_000,
     keepAlive: true,
+    // How operators find the service's connections in pg_stat_activity (an application_name in DATABASE_URL wins).
+    application_name: 'ai-training-service',
   });
   // A connection that fails emits an error. pg's pool listens only while the connection is idle: one failing while
   // a request holds it (a reset mid-transaction) would otherwise be an unhandled 'error' event that ends the process.

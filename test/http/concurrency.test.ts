@@ -1,10 +1,12 @@
-import { count, eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chatSessions } from '../../src/db/schema.js';
+import { chatSessions, idempotencyKeys } from '../../src/db/schema.js';
 import { buildSecondInstance, buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
 import { expectProblem, newUserId, say, sendMessage, startSession } from '../support/requests.js';
 import { scriptedTutor } from '../support/scripted-gemini.js';
+import { rowCounts } from '../support/snapshot.js';
 
 let gemini: GeminiDouble;
 let t: TestApp;
@@ -156,6 +158,112 @@ describe('Idempotency-Key', () => {
       expect(later.json().id).not.toBe(first.json().id);
     } finally {
       await shortLived.close();
+    }
+  });
+});
+
+describe('after a crash or a lost connection', () => {
+  const db = () => t.testDatabase.database.db;
+  const sendWithKey = (id: number, key: string, message: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: `/api/sessions/${id}/message`, headers: { 'idempotency-key': key, ...headers }, payload: { message } });
+
+  it('a retry takes over a key whose request stopped renewing its claim, and runs the turn', async () => {
+    const { id } = await startSession(t.app);
+    const body = { message: 'string' };
+    // What a request killed mid-turn leaves: the key claimed, no answer, its claim lapsed.
+    await db().insert(idempotencyKeys).values({
+      scope: `open POST /api/sessions/:id/message {"id":${id}}`,
+      key: 'crashed',
+      requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+      owner: 'a-dead-request',
+      lockedUntil: sql`now() - interval '1 second'`,
+      expiresAt: sql`now() + interval '1 hour'`,
+    });
+    const retried = await sendWithKey(id, 'crashed', 'string');
+    expect(retried.statusCode).toBe(200);
+    expect((await sendWithKey(id, 'crashed', 'string')).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('while the claim holds, a retry is 409 request_in_progress with Retry-After', async () => {
+    const { id } = await startSession(t.app);
+    await db().insert(idempotencyKeys).values({
+      scope: `open POST /api/sessions/:id/message {"id":${id}}`,
+      key: 'running',
+      requestHash: createHash('sha256').update(JSON.stringify({ message: 'string' })).digest('hex'),
+      owner: 'a-live-request',
+      lockedUntil: sql`now() + interval '1 minute'`,
+      expiresAt: sql`now() + interval '1 hour'`,
+    });
+    const response = await sendWithKey(id, 'running', 'string');
+    expectProblem(response, 409, 'request_in_progress');
+    expect(response.headers['retry-after']).toBeDefined();
+  });
+
+  it('a session whose turn lease lapsed (its process died) takes messages again', async () => {
+    const { id } = await startSession(t.app);
+    await db()
+      .update(chatSessions)
+      .set({ turnLeaseToken: 'a-dead-turn', turnLeaseUntil: sql`now() - interval '1 second'` })
+      .where(eq(chatSessions.id, id));
+    expect((await sendMessage(t.app, id, 'string')).statusCode).toBe(200);
+  });
+
+  it('stores the answer in the turn’s own transaction: if it cannot be stored, nothing of the turn is saved', async () => {
+    const { id } = await startSession(t.app);
+    await db().execute(
+      sql.raw(`CREATE OR REPLACE FUNCTION fail_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.status_code IS NOT NULL THEN RAISE EXCEPTION 'answer not stored'; END IF; RETURN NEW; END $$`),
+    );
+    await db().execute(sql`CREATE TRIGGER fail_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION fail_answer()`);
+    try {
+      const before = await rowCounts(db());
+      expect((await sendWithKey(id, 'unstorable', 'string')).statusCode).toBe(500);
+      expect(await rowCounts(db())).toEqual(before);
+    } finally {
+      await db().execute(sql`DROP TRIGGER fail_answer ON idempotency_keys`);
+    }
+    expect((await sendWithKey(id, 'unstorable', 'string')).statusCode).toBe(200);
+    expect(await conversation(id)).toEqual(['assistant', 'user', 'assistant']);
+  });
+
+  it('a purge forgets the answers past their time, and only those', async () => {
+    await db().insert(idempotencyKeys).values([
+      { scope: 'purge-test', key: 'old', requestHash: 'h', statusCode: 200, response: {}, expiresAt: sql`now() - interval '1 second'` },
+      { scope: 'purge-test', key: 'new', requestHash: 'h', statusCode: 200, response: {}, expiresAt: sql`now() + interval '1 hour'` },
+    ]);
+    expect(await t.deps.idempotencyPurge.runOnce()).toBeGreaterThanOrEqual(1);
+    const left = await db().select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.scope, 'purge-test'));
+    expect(left).toEqual([{ key: 'new' }]);
+  });
+
+  it('a replay of a streamed request answers as a stream', async () => {
+    const { id } = await startSession(t.app);
+    const stream = { accept: 'text/event-stream' };
+    const first = await sendWithKey(id, 'streamed', 'string', stream);
+    const again = await sendWithKey(id, 'streamed', 'string', stream);
+    expect(again.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const done = (text: string) => JSON.parse(/event: done\ndata: (.*)/.exec(text)![1]!);
+    expect(done(again.body)).toEqual(done(first.body));
+    expect(again.body).toContain(`event: delta\ndata: ${JSON.stringify({ text: done(first.body).ai_message })}`);
+  });
+});
+
+describe('a turn that outlives TURN_LEASE_TTL_SECONDS', () => {
+  it('keeps its session: the lease is renewed while the turn runs', async () => {
+    const leased = await buildTestApp({ GEMINI_API_KEY: 'k', GEMINI_BASE_URL: gemini.url, LLM_MAX_RETRIES: '0', TURN_LEASE_TTL_SECONDS: '1' });
+    try {
+      const { id } = await startSession(leased.app);
+      const asked = gemini.requests.length;
+      // The turn's first model call outlasts the lease's first term.
+      gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: index === asked ? 2000 : 0 }));
+      const turn = sendMessage(leased.app, id, 'What is a variable?');
+      await expect.poll(() => gemini.requests.length > asked).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past the lease's first term
+      expectProblem(await sendMessage(leased.app, id, 'string'), 409, 'turn_in_progress');
+      expect((await turn).statusCode).toBe(200);
+    } finally {
+      await leased.close();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,8 @@ declare module 'vitest' {
  * So the run creates and migrates one database and every test file starts from a copy of it.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  // Tests that start a server process run the bundle `npm start` and the image run: it is built first, as they build it.
+  execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (process.env.TEST_DATABASE_URL) return; // The PostgreSQL pass makes a database per test file instead.
   const client = await PGlite.create();
   await runMigrations(pgliteDatabase(client));

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
-const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// The bundle `npm start` and the image run, built once for the test run (global-setup.ts).
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const serverEntry = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
 
 export interface ServerProcess {
   url: string;
@@ -20,10 +20,10 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-/** Runs `src/server.ts` as the real entry point would run, with only the given environment. */
+/** Runs the built service as `npm start` and the image run it, with only the given environment. */
 function spawnServer(env: Record<string, string>, cwd?: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
-    cwd: cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
+  const child = spawn(process.execPath, ['--heap-growing-percent=100', serverEntry], {
+    cwd: cwd ?? projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,34 @@
+import { inArray } from 'drizzle-orm';
+import { expect, vi } from 'vitest';
+import { outbox } from '../../src/db/schema.js';
+import type { DotnetDouble } from '../support/dotnet-double.js';
+import { sendUntilDone, type RetryingClient } from '../support/learner.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+/**
+ * What faults must not break, checked after the learners of a fault test are done: each session holds whole turns
+ * only (the opening, then a learner message and its reply per turn, none twice), each completion is recorded once
+ * (one outbox row), and the deduplicating .NET double has received each completion, none missing.
+ */
+export async function expectWholeSessions(
+  client: RetryingClient,
+  testDatabase: TestDatabase,
+  dotnet: DotnetDouble,
+  results: { sessionId: number; completed: boolean; turns: number }[],
+): Promise<void> {
+  for (const { sessionId, completed, turns } of results) {
+    const { status, body } = await sendUntilDone(client, { method: 'GET', path: `/api/sessions/${sessionId}` });
+    expect(status).toBe(200);
+    const roles = body.messages.map((message: { role: string }) => message.role);
+    expect(roles, `session ${sessionId}`).toEqual(['assistant', ...Array.from({ length: turns }, () => ['user', 'assistant']).flat()]);
+    expect(body.status).toBe(completed ? 'completed' : 'active');
+    expect(body.progress.passed).toBe(completed);
+  }
+  const completedIds = results.filter((result) => result.completed).map((result) => result.sessionId);
+  const rows = await testDatabase.database.db.select({ sessionId: outbox.sessionId }).from(outbox).where(inArray(outbox.sessionId, completedIds));
+  expect(rows.map((row) => row.sessionId).sort()).toEqual([...completedIds].sort());
+  await vi.waitFor(() => expect(dotnet.completions.filter((id) => completedIds.includes(id)).sort()).toEqual([...completedIds].sort()), {
+    timeout: 20_000,
+    interval: 100,
+  });
+}

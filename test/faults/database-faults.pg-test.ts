@@ -1,0 +1,206 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startDotnetDouble, type DotnetDouble } from '../support/dotnet-double.js';
+import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
+import { runLearner, sendUntilDone, type RetryingClient, type Seen } from '../support/learner.js';
+import { scriptedTutor } from '../support/scripted-gemini.js';
+import { runUntilExit, startServer, type ServerProcess } from '../support/server-process.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectWholeSessions } from './consistency.js';
+
+// Only in the PostgreSQL pass: the built service, on PostgreSQL behind a TCP proxy that resets, refuses and silences
+// its connections, with learners retrying as clients should. Timeouts are configured small, so that each fault is
+// detected in a fraction of a test's time; no assertion is about how long anything took.
+
+const serviceKey = 'fault-suite-key';
+let testDatabase: TestDatabase;
+let proxy: TcpProxy;
+let dotnet: DotnetDouble;
+let gemini: GeminiDouble;
+let env: Record<string, string>;
+let server: ServerProcess;
+let nextUser = 1;
+
+const topic = { id: 5, title: 'Variables and Data Types', description: 'D', courseId: 2, courseTitle: 'Programming', learningObjectives: 'O' };
+
+beforeAll(async () => {
+  testDatabase = await createTestDatabase();
+  const direct = new URL(testDatabase.url!);
+  proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const viaProxy = new URL(direct);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  viaProxy.searchParams.set('application_name', 'service-under-fault');
+  dotnet = await startDotnetDouble();
+  dotnet.topics.set(5, topic);
+  gemini = await startGeminiDouble(scriptedTutor);
+  env = {
+    DATABASE_URL: viaProxy.toString(),
+    DATABASE_POOL_SIZE: '4',
+    DATABASE_CONNECT_TIMEOUT: '1',
+    DATABASE_STATEMENT_TIMEOUT: '2',
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: '2',
+    READY_CHECK_TIMEOUT_MS: '300',
+    TURN_LEASE_TTL_SECONDS: '2',
+    DOTNET_API_URL: dotnet.url,
+    OUTBOX_POLL_INTERVAL_MS: '100',
+    OUTBOX_MAX_BACKOFF_SECONDS: '1',
+    GEMINI_API_KEY: 'k',
+    GEMINI_BASE_URL: gemini.url,
+    LLM_MAX_RETRIES: '0',
+    SERVICE_API_KEY: serviceKey,
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+  };
+  server = await startServer(env);
+});
+afterAll(async () => {
+  await server?.stop();
+  await proxy?.close();
+  await gemini?.close();
+  await dotnet?.close();
+  await testDatabase?.drop();
+});
+
+const client = (seen: Seen = new Map()): RetryingClient => ({ baseUrl: () => server.url, headers: { 'x-api-key': serviceKey }, seen });
+const alive = () => server.child.exitCode === null && server.child.signalCode === null;
+
+/** Runs `learners` learners to completion while `fault` runs every `everyMs`; returns what they saw. */
+async function underLoad(learners: number, fault: () => unknown, everyMs: number) {
+  const seen: Seen = new Map();
+  const users = Array.from({ length: learners }, () => nextUser++);
+  const timer = setInterval(fault, everyMs);
+  try {
+    const results = await Promise.all(users.map((user) => runLearner(client(seen), user)));
+    return { seen, results };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function terminateServiceConnections() {
+  await testDatabase.database.db.execute(
+    sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'service-under-fault' and pid <> pg_backend_pid()`,
+  );
+}
+
+describe('under write load', () => {
+  it('connections reset mid-transaction: the process lives, no 500, every turn whole, every completion once', async () => {
+    const { seen, results } = await underLoad(8, () => proxy.resetAll(), 150);
+    expect(alive()).toBe(true);
+    expect([...seen.keys()].filter((status) => status.startsWith('5') && status !== '503')).toEqual([]);
+    expect(results.every((result) => result.completed)).toBe(true);
+    await expectWholeSessions(client(), testDatabase, dotnet, results);
+  });
+
+  it('backends terminated by the server (pg_terminate_backend) mid-transaction: the same', async () => {
+    const { seen, results } = await underLoad(8, () => void terminateServiceConnections().catch(() => {}), 120);
+    expect(alive()).toBe(true);
+    expect([...seen.keys()].filter((status) => status.startsWith('5') && status !== '503')).toEqual([]);
+    expect(results.every((result) => result.completed)).toBe(true);
+    await expectWholeSessions(client(), testDatabase, dotnet, results);
+  });
+});
+
+describe('a database that refuses connections', () => {
+  it('answers 503 dependency_unavailable with Retry-After, stays live but not ready, and recovers by itself', async () => {
+    const { body: started } = await sendUntilDone(client(), { method: 'POST', path: '/api/sessions/start', body: { user_id: nextUser++, topic_id: 5, course_id: 2 } });
+    await proxy.refuse();
+    try {
+      const refused = await fetch(`${server.url}/api/sessions/${started.id}/message`, {
+        method: 'POST',
+        headers: { 'x-api-key': serviceKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'string' }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ code: 'dependency_unavailable' });
+      const health = await fetch(`${server.url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
+      expect((await fetch(`${server.url}/api/ready`)).status).toBe(503);
+    } finally {
+      await proxy.restore();
+    }
+    await vi.waitFor(async () => expect((await fetch(`${server.url}/api/ready`)).status).toBe(200), { timeout: 10_000, interval: 100 });
+    const turn = await sendUntilDone(client(), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' } });
+    expect(turn.status).toBe(200);
+    expect(alive()).toBe(true);
+  });
+});
+
+describe('a silent database (a partition)', () => {
+  it('readiness answers 503 within its check timeout, requests fail with 503 instead of hanging, and it recovers', async () => {
+    const { body: started } = await sendUntilDone(client(), { method: 'POST', path: '/api/sessions/start', body: { user_id: nextUser++, topic_id: 5, course_id: 2 } });
+    proxy.blackhole();
+    try {
+      const ready = await fetch(`${server.url}/api/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.database).toEqual({ ok: false, detail: 'no answer within 300 ms' });
+      const health = await fetch(`${server.url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'degraded' });
+      // No wall-clock bound: the request ends, with a 503, because the database waits are bounded.
+      const read = await fetch(`${server.url}/api/sessions/${started.id}`, { headers: { 'x-api-key': serviceKey } });
+      expect(read.status).toBe(503);
+      expect(await read.json()).toMatchObject({ code: 'dependency_unavailable' });
+    } finally {
+      await proxy.restore();
+    }
+    await vi.waitFor(async () => expect((await fetch(`${server.url}/api/ready`)).status).toBe(200), { timeout: 15_000, interval: 200 });
+    const turn = await sendUntilDone(client(), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' } });
+    expect(turn.status).toBe(200);
+    expect(alive()).toBe(true);
+  });
+});
+
+describe('the service killed mid-turn (kill -9)', () => {
+  it('a client retrying with its Idempotency-Key gets its turn from the restarted service once the lease lapses', async () => {
+    const seen: Seen = new Map();
+    const { body: started } = await sendUntilDone(client(seen), {
+      method: 'POST',
+      path: '/api/sessions/start',
+      body: { user_id: nextUser++, topic_id: 5, course_id: 2 },
+    });
+    // The tutor model takes its time: the process is killed while the turn waits for it.
+    gemini.behave((request, index) => ({ ...scriptedTutor(request, index), delayMs: request.grading ? 0 : 5_000 }));
+    const asked = gemini.requests.length;
+    const key = 'the-killed-turn';
+    const first = fetch(`${server.url}/api/sessions/${started.id}/message`, {
+      method: 'POST',
+      headers: { 'x-api-key': serviceKey, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ message: 'string' }),
+    }).catch(() => 'network error');
+    await vi.waitFor(() => expect(gemini.requests.length).toBeGreaterThan(asked + 1), { timeout: 10_000 });
+    server.child.kill('SIGKILL');
+    expect(await first).toBe('network error');
+    gemini.behave(scriptedTutor);
+
+    server = await startServer(env);
+    const retried = await sendUntilDone(client(seen), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' }, key });
+    expect(retried.status).toBe(200);
+    expect(seen.get('409') ?? 0).toBeGreaterThan(0); // the crashed turn's lease held until it lapsed
+    const again = await sendUntilDone(client(seen), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' }, key });
+    expect(again.body).toEqual(retried.body); // replayed, not run twice
+    const details = await sendUntilDone(client(), { method: 'GET', path: `/api/sessions/${started.id}` });
+    expect(details.body.messages.map((message: { role: string; content: string }) => message.content)).toEqual([
+      started.initial_message,
+      'string',
+      retried.body.ai_message,
+    ]);
+  });
+});
+
+describe('start-up', () => {
+  it('says in one line which database is missing, and how to make it', async () => {
+    const missing = new URL(testDatabase.url!);
+    missing.pathname = '/no_such_database_here';
+    const result = await runUntilExit({ DATABASE_URL: missing.toString() });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `PostgreSQL at ${missing.hostname}:${missing.port || 5432} has no database "no_such_database_here": ` +
+        'create it (createdb no_such_database_here) or fix the database name in DATABASE_URL',
+    ]);
+  });
+});
