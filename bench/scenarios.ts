@@ -84,13 +84,14 @@ export interface Conversation {
 
 /**
  * One long conversation: the characters of the request the LLM receives at turns 5, 50 and 200 (the opening
- * is turn 0); it ends with 501 visible messages, for `GET /api/sessions/{id}`.
+ * is turn 0); it ends with 499 visible messages, the most a session holds by default (MAX_SESSION_MESSAGES), for
+ * `GET /api/sessions/{id}`.
  */
 export async function conversationScenario(service: ServiceProcess, double: LlmDouble): Promise<Conversation> {
   const sessionId = await startSession(service.url, 900_000);
   const promptChars = { turn_5: 0, turn_50: 0, turn_200: 0 };
-  // The opening message, then two messages a turn: 250 turns make 501 visible messages.
-  for (let turn = 1; turn <= 250; turn++) {
+  // The opening message, then two messages a turn: 249 turns make 499 visible messages.
+  for (let turn = 1; turn <= 249; turn++) {
     const measured = turn === 5 || turn === 50 || turn === 200;
     if (measured) await double.send({ type: 'record', on: true });
     await sendTurn(service.url, sessionId);

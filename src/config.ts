@@ -45,6 +45,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Put before every Redis key, so that deployments (and test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /** Longest wait for a Redis command: past it, a request goes on without the shared rate limit. */
+  redisCommandTimeoutMs: number;
   auth: AuthConfig;
   /** Origins allowed by CORS: a list, or true for any. */
   corsOrigins: string[] | true;
@@ -217,6 +219,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimit: { perUser: e.RATE_LIMIT_PER_MINUTE, perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     auth: {
       serviceApiKeys: e.SERVICE_API_KEY ? serviceKeys(e.SERVICE_API_KEY) : [],

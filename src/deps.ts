@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createHealthChecks, type HealthChecks } from './health.js';
+import { StartupError } from './startup-error.js';
 import type { Config, LlmConfig } from './config.js';
 import type { Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
@@ -48,7 +49,17 @@ export async function createDeps(config: Config, log: Logger, opening = openData
       log.info({ dataDir: config.database.dataDir }, 'No DATABASE_URL: using the embedded PGlite database');
     }
     const deps = await assembleDeps(config, database, log, loading);
-    if (config.migrateOnStart) await runMigrations(database);
+    if (config.migrateOnStart) {
+      await runMigrations(database).catch((error: unknown) => {
+        // Drizzle's error carries the whole statement; the driver's, its cause, says what went wrong.
+        const reason = ((error as Error).cause instanceof Error ? ((error as Error).cause as Error) : (error as Error)).message.split('\n')[0];
+        throw new StartupError(
+          `Migrating the ${database.kind === 'postgres' ? 'PostgreSQL' : 'embedded'} database failed (${reason}): ` +
+            'fix what it names, or migrate separately (npm run db:migrate) and set MIGRATE_ON_START=false',
+          { cause: error },
+        );
+      });
+    }
     return deps;
   } catch (error) {
     await database.close();
@@ -77,8 +88,9 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
       db: database.db,
       deliver: (payload) => client.completeTopic(payload),
       config: config.outbox,
-      // A claimed row is someone's for longer than one delivery attempt can take.
-      leaseMs: config.curriculum.timeoutMs + 30_000,
+      // A claimed row is someone's for as long as one delivery attempt can take (it is bounded by the call's timeout),
+      // and a few seconds to record it. A claim whose recording failed (the database away) lapses soon after.
+      leaseMs: config.curriculum.timeoutMs + 5_000,
       log,
     });
     dotnet = { client, dispatcher };
@@ -107,6 +119,9 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
         enableOfflineQueue: false,
         // Every key this service writes starts with it: deployments (and test runs) can share one Redis.
         keyPrefix: config.redisKeyPrefix,
+        // A Redis that has gone silent fails the command (the rate limit then lets the request through) instead of
+        // holding every request; one that is down fails it at once (no offline queue).
+        commandTimeout: config.redisCommandTimeoutMs,
       }).on('error', (error: Error) =>
         log.warn({ err: error.message }, 'Redis unavailable: rate limits are not enforced meanwhile'),
       )

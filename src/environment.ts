@@ -87,6 +87,7 @@ export const variablesSchema = z.object({
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default('ai-training:'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(60_000).default(500),
   METRICS_TOKEN: z.string().trim().min(1).optional(),
   LLM_MAX_CONCURRENCY: positiveInt.default(1000),
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1000),

@@ -174,7 +174,8 @@ export const sessionRoutes =
           summary: 'A session with its context and conversation',
           description:
             `The whole conversation (a session holds at most ${options.maxSessionMessages} messages), or with \`limit\` the newest ` +
-            '`limit` messages, in order; pass `next_before` as `before` for the page before them.',
+            '`limit` messages, in order; pass `next_before` as `before` for the page before them. A session longer than ' +
+            'the bound (made before it was set) is answered with its newest messages and `next_before`.',
           params: sessionIdParams,
           querystring: z.strictObject({
             limit: idText.pipe(z.number().max(options.maxSessionMessages)).optional().describe('Messages a page'),
@@ -190,10 +191,13 @@ export const sessionRoutes =
         serializerCompiler: () => (data) => Buffer.from(JSON.stringify(data)) as unknown as string,
       },
       async (request) => {
+        // Without a limit, the whole conversation: a session holds at most maxSessionMessages, and one made longer
+        // before that bound existed is answered with its newest ones (and next_before), never read whole.
+        const { limit = options.maxSessionMessages, before } = request.query;
         const { session, context, initialMessage, messages, nextBefore, progress, usage, progressSync } = await tutor.getSession(
           request.params.id,
           ownerOf(request),
-          request.query,
+          { limit, before },
         );
         return {
           ...presentSession(session),

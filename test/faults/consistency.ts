@@ -2,8 +2,27 @@ import { inArray } from 'drizzle-orm';
 import { expect, vi } from 'vitest';
 import { outbox } from '../../src/db/schema.js';
 import type { DotnetDouble } from '../support/dotnet-double.js';
+import type { GeminiDouble } from '../support/gemini-double.js';
 import { sendUntilDone, type RetryingClient } from '../support/learner.js';
 import type { TestDatabase } from '../support/test-database.js';
+
+/**
+ * The service's settings for the fault suites: the .NET and Gemini doubles, and short leases, timeouts and polls,
+ * so that each fault is recovered from in a fraction of a test's time.
+ */
+export function backendsEnv(dotnet: DotnetDouble, gemini: GeminiDouble): Record<string, string> {
+  return {
+    TURN_LEASE_TTL_SECONDS: '2',
+    DOTNET_API_URL: dotnet.url,
+    // A delivery whose outcome could not be recorded (the database away) is claimed again after the timeout + 5 s.
+    DOTNET_API_TIMEOUT: '2',
+    OUTBOX_POLL_INTERVAL_MS: '100',
+    OUTBOX_MAX_BACKOFF_SECONDS: '1',
+    GEMINI_API_KEY: 'k',
+    GEMINI_BASE_URL: gemini.url,
+    LLM_MAX_RETRIES: '0',
+  };
+}
 
 /**
  * What faults must not break, checked after the learners of a fault test are done: each session holds whole turns

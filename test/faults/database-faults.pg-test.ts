@@ -7,7 +7,7 @@ import { scriptedTutor } from '../support/scripted-gemini.js';
 import { runUntilExit, startServer, type ServerProcess } from '../support/server-process.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { expectWholeSessions } from './consistency.js';
+import { backendsEnv, expectWholeSessions } from './consistency.js';
 
 // Only in the PostgreSQL pass: the built service, on PostgreSQL behind a TCP proxy that resets, refuses and silences
 // its connections, with learners retrying as clients should. Timeouts are configured small, so that each fault is
@@ -41,13 +41,7 @@ beforeAll(async () => {
     DATABASE_STATEMENT_TIMEOUT: '2',
     DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: '2',
     READY_CHECK_TIMEOUT_MS: '300',
-    TURN_LEASE_TTL_SECONDS: '2',
-    DOTNET_API_URL: dotnet.url,
-    OUTBOX_POLL_INTERVAL_MS: '100',
-    OUTBOX_MAX_BACKOFF_SECONDS: '1',
-    GEMINI_API_KEY: 'k',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
+    ...backendsEnv(dotnet, gemini),
     SERVICE_API_KEY: serviceKey,
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_PER_IP_PER_MINUTE: '0',
@@ -65,17 +59,33 @@ afterAll(async () => {
 const client = (seen: Seen = new Map()): RetryingClient => ({ baseUrl: () => server.url, headers: { 'x-api-key': serviceKey }, seen });
 const alive = () => server.child.exitCode === null && server.child.signalCode === null;
 
-/** Runs `learners` learners to completion while `fault` runs every `everyMs`; returns what they saw. */
-async function underLoad(learners: number, fault: () => unknown, everyMs: number) {
+/** Runs `learners` learners to completion while `during` injects faults; returns what they saw and did. */
+async function underLoad(learners: number, during: () => Promise<void>) {
   const seen: Seen = new Map();
-  const users = Array.from({ length: learners }, () => nextUser++);
-  const timer = setInterval(fault, everyMs);
+  const running = Promise.all(Array.from({ length: learners }, () => runLearner(client(seen), nextUser++)));
+  await during();
   try {
-    const results = await Promise.all(users.map((user) => runLearner(client(seen), user)));
-    return { seen, results };
-  } finally {
-    clearInterval(timer);
+    return { seen, results: await running };
+  } catch (error) {
+    // What the service logged tells why a learner could not finish.
+    throw new Error(`${(error as Error).message}\n--- the service's log ---\n${server.output().slice(-6000)}`);
   }
+}
+
+/** Calls `fault` every `everyMs`, `times` times. */
+const repeatedly = (fault: () => unknown, everyMs: number, times: number) => async () => {
+  for (let i = 0; i < times; i++) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await fault();
+  }
+};
+
+/** The outcome every fault test asserts: the process lives, no 500, every learner done, every session whole. */
+async function expectSurvived({ seen, results }: Awaited<ReturnType<typeof underLoad>>) {
+  expect(alive()).toBe(true);
+  expect([...seen.keys()].filter((status) => status.startsWith('5') && status !== '503')).toEqual([]);
+  expect(results.every((result) => result.completed)).toBe(true);
+  await expectWholeSessions(client(), testDatabase, dotnet, results);
 }
 
 async function terminateServiceConnections() {
@@ -86,72 +96,56 @@ async function terminateServiceConnections() {
 
 describe('under write load', () => {
   it('connections reset mid-transaction: the process lives, no 500, every turn whole, every completion once', async () => {
-    const { seen, results } = await underLoad(8, () => proxy.resetAll(), 150);
-    expect(alive()).toBe(true);
-    expect([...seen.keys()].filter((status) => status.startsWith('5') && status !== '503')).toEqual([]);
-    expect(results.every((result) => result.completed)).toBe(true);
-    await expectWholeSessions(client(), testDatabase, dotnet, results);
+    await expectSurvived(await underLoad(8, repeatedly(() => proxy.resetAll(), 150, 10)));
   });
 
   it('backends terminated by the server (pg_terminate_backend) mid-transaction: the same', async () => {
-    const { seen, results } = await underLoad(8, () => void terminateServiceConnections().catch(() => {}), 120);
-    expect(alive()).toBe(true);
-    expect([...seen.keys()].filter((status) => status.startsWith('5') && status !== '503')).toEqual([]);
-    expect(results.every((result) => result.completed)).toBe(true);
-    await expectWholeSessions(client(), testDatabase, dotnet, results);
+    await expectSurvived(await underLoad(8, repeatedly(() => terminateServiceConnections().catch(() => {}), 120, 10)));
   });
-});
 
-describe('a database that refuses connections', () => {
-  it('answers 503 dependency_unavailable with Retry-After, stays live but not ready, and recovers by itself', async () => {
-    const { body: started } = await sendUntilDone(client(), { method: 'POST', path: '/api/sessions/start', body: { user_id: nextUser++, topic_id: 5, course_id: 2 } });
-    await proxy.refuse();
-    try {
-      const refused = await fetch(`${server.url}/api/sessions/${started.id}/message`, {
-        method: 'POST',
-        headers: { 'x-api-key': serviceKey, 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'string' }),
-      });
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await refused.json()).toMatchObject({ code: 'dependency_unavailable' });
-      const health = await fetch(`${server.url}/api/health`);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
-      expect((await fetch(`${server.url}/api/ready`)).status).toBe(503);
-    } finally {
-      await proxy.restore();
-    }
+  it('the database refusing connections for a while: 503 dependency_unavailable with Retry-After, live but not ready, then recovered', async () => {
+    const outcome = await underLoad(8, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await proxy.refuse();
+      try {
+        const refused = await fetch(`${server.url}/api/sessions/1`, { headers: { 'x-api-key': serviceKey } });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await refused.json()).toMatchObject({ code: 'dependency_unavailable' });
+        const health = await fetch(`${server.url}/api/health`);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
+        expect((await fetch(`${server.url}/api/ready`)).status).toBe(503);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await proxy.restore();
+      }
+    });
+    expect(outcome.seen.get('503') ?? 0).toBeGreaterThan(0);
+    await expectSurvived(outcome);
     await vi.waitFor(async () => expect((await fetch(`${server.url}/api/ready`)).status).toBe(200), { timeout: 10_000, interval: 100 });
-    const turn = await sendUntilDone(client(), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' } });
-    expect(turn.status).toBe(200);
-    expect(alive()).toBe(true);
   });
-});
 
-describe('a silent database (a partition)', () => {
-  it('readiness answers 503 within its check timeout, requests fail with 503 instead of hanging, and it recovers', async () => {
-    const { body: started } = await sendUntilDone(client(), { method: 'POST', path: '/api/sessions/start', body: { user_id: nextUser++, topic_id: 5, course_id: 2 } });
-    proxy.blackhole();
-    try {
-      const ready = await fetch(`${server.url}/api/ready`);
-      expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.database).toEqual({ ok: false, detail: 'no answer within 300 ms' });
-      const health = await fetch(`${server.url}/api/health`);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'degraded' });
-      // No wall-clock bound: the request ends, with a 503, because the database waits are bounded.
-      const read = await fetch(`${server.url}/api/sessions/${started.id}`, { headers: { 'x-api-key': serviceKey } });
-      expect(read.status).toBe(503);
-      expect(await read.json()).toMatchObject({ code: 'dependency_unavailable' });
-    } finally {
-      await proxy.restore();
-    }
+  it('a silent database (a partition): readiness 503 within its check timeout, requests 503 instead of hanging, then recovered', async () => {
+    const outcome = await underLoad(8, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      proxy.blackhole();
+      try {
+        const ready = await fetch(`${server.url}/api/ready`);
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.database).toEqual({ ok: false, detail: 'no answer within 300 ms' });
+        expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ status: 'degraded' });
+        // No wall-clock bound: the request ends, with a 503, because every database wait is bounded.
+        const read = await fetch(`${server.url}/api/sessions/1`, { headers: { 'x-api-key': serviceKey } });
+        expect(read.status).toBe(503);
+        expect(await read.json()).toMatchObject({ code: 'dependency_unavailable' });
+      } finally {
+        await proxy.restore();
+      }
+    });
+    await expectSurvived(outcome);
     await vi.waitFor(async () => expect((await fetch(`${server.url}/api/ready`)).status).toBe(200), { timeout: 15_000, interval: 200 });
-    const turn = await sendUntilDone(client(), { method: 'POST', path: `/api/sessions/${started.id}/message`, body: { message: 'string' } });
-    expect(turn.status).toBe(200);
-    expect(alive()).toBe(true);
   });
 });
 

@@ -8,7 +8,7 @@ import { startRoundRobin, type RoundRobin } from '../support/round-robin.js';
 import { scriptedTutor } from '../support/scripted-gemini.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { expectWholeSessions } from './consistency.js';
+import { backendsEnv, expectWholeSessions } from './consistency.js';
 
 // Only in the PostgreSQL pass: three processes of the built service on one PostgreSQL and one Redis, behind a
 // round-robin balancer, as the README's production setup runs them. One is killed mid-load.
@@ -36,13 +36,7 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '5',
     AUTH_JWT_SECRET: secret,
     SERVICE_API_KEY: serviceKey,
-    TURN_LEASE_TTL_SECONDS: '2',
-    DOTNET_API_URL: dotnet.url,
-    OUTBOX_POLL_INTERVAL_MS: '100',
-    OUTBOX_MAX_BACKOFF_SECONDS: '1',
-    GEMINI_API_KEY: 'k',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
+    ...backendsEnv(dotnet, gemini),
   };
   servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
   balancer = await startRoundRobin(() => servers.map((server) => server.url));

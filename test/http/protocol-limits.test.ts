@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatMessages } from '../../src/db/schema.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
 import { startGeminiDouble, type GeminiDouble } from '../support/gemini-double.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -134,6 +135,18 @@ describe('a long session', () => {
     expect(oldest.next_before).toBeNull();
     expect(oldest.initial_message).toBe(started.initial_message);
     expectProblem(await t.app.inject({ url: `/api/sessions/${started.id}?limit=0` }), 422, 'validation_failed');
+    // A session made longer before the bound was set (here, by writing its rows directly) is never read whole.
+    await t.testDatabase.database.db.insert(chatMessages).values([
+      { sessionId: started.id, role: 'user', content: 'one more', position: 6 },
+      { sessionId: started.id, role: 'assistant', content: 'and its reply', position: 7 },
+    ]);
+    const capped = (await t.app.inject({ url: `/api/sessions/${started.id}` })).json();
+    expect(capped.messages.map((message: { content: string }) => message.content)).toEqual([
+      ...whole.messages.slice(2).map((message: { content: string }) => message.content),
+      'one more',
+      'and its reply',
+    ]);
+    expect(capped.next_before).toBe(whole.messages[2].id);
     expectProblem(await t.app.inject({ url: `/api/sessions/${started.id}?limit=6` }), 422, 'validation_failed');
   });
 });

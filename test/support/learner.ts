@@ -55,7 +55,9 @@ export async function sendUntilDone(
     client.seen.set(label, (client.seen.get(label) ?? 0) + 1);
     const again = status === 0 || (retryable.has(status) && (status !== 409 || retriedConflicts.has(body?.code)));
     if (!again) return { status, body, attempts: attempt };
-    if (Date.now() > deadline) throw new Error(`${request.method} ${request.path}: still ${label} after ${attempt} attempts`);
+    if (Date.now() > deadline) {
+      throw new Error(`${request.method} ${request.path}: still ${label} ${body?.code ?? ''} after ${attempt} attempts`);
+    }
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
