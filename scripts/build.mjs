@@ -6,8 +6,7 @@ import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await build({
-  // The LLM thread's entry is a file of its own: a worker thread starts from a file (src/llm/llm-thread.ts).
-  entryPoints: ['src/server.ts', 'src/db/template-cli.ts', 'src/llm/llm-thread-worker.ts'],
+  entryPoints: ['src/server.ts', 'src/db/template-cli.ts'],
   bundle: true,
   platform: 'node',
   format: 'esm',

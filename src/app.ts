@@ -30,7 +30,12 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: keepAliveTimeoutMs,
     // Node checks these timeouts every connectionsCheckingInterval (30 s by default): often enough to keep them.
-    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, headersTimeoutMs / 4)) },
+    // A request without Host is served (the service reads no host name) rather than refused with Node's empty 400.
+    http: {
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, headersTimeoutMs / 4)),
+      requireHostHeader: false,
+    },
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
   });
@@ -43,7 +48,8 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   await app.register(helmet, { contentSecurityPolicy: false });
   // A CORS preflight carries no credentials, by the browser's design.
   routesArePublic(app, (route) => route.method === 'OPTIONS');
-  await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after', 'x-request-id', 'idempotent-replayed'] });
+  // An OPTIONS request that is no preflight is answered as one with no CORS headers, not with a plain-text 400.
+  await app.register(cors, { origin: config.corsOrigins, exposedHeaders: ['retry-after', 'x-request-id', 'idempotent-replayed'], strictPreflight: false });
   registerAuth(app, config.auth);
   await registerRateLimits(app, config.rateLimit, deps.redis);
 
@@ -53,7 +59,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
     serviceRoutes({
       version,
       environment: config.environment,
-      llm: { provider: deps.llm.name, model: deps.llm.model },
+      llm: { provider: deps.engine.provider, model: deps.engine.model },
       curriculum: { source: deps.curriculum.source },
       checks: deps.health,
     }),

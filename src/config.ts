@@ -1,4 +1,3 @@
-import './zod-config.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { corsOrigins, environmentSchema, providerOf, serviceKeys, type Environment } from './environment.js';
@@ -116,10 +115,17 @@ export interface ModelSettings {
 
 export type SafetyThreshold = 'BLOCK_LOW_AND_ABOVE' | 'BLOCK_MEDIUM_AND_ABOVE' | 'BLOCK_ONLY_HIGH' | 'BLOCK_NONE' | 'OFF';
 
+/** Proxies for outbound model calls (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, or their lower-case forms). */
+export interface ProxyConfig {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
+
 export type LlmConfig =
   | { provider: 'offline' }
-  | ({ provider: 'gemini'; apiKey: string; baseUrl: string; safetyThreshold: SafetyThreshold } & ModelSettings)
-  | ({ provider: 'openai'; apiKey: string | undefined; baseUrl: string } & ModelSettings);
+  | ({ provider: 'gemini'; apiKey: string; baseUrl: string; safetyThreshold: SafetyThreshold; proxy: ProxyConfig } & ModelSettings)
+  | ({ provider: 'openai'; apiKey: string | undefined; baseUrl: string; proxy: ProxyConfig } & ModelSettings);
 
 export interface TutoringConfig {
   /** graded: the service grades answers and applies the pass rule; marker: the model's COMPLETION_MARKER completes. */
@@ -248,12 +254,18 @@ function jwtConfig(e: Environment): AuthConfig['jwt'] {
 
 function llmConfig(e: Environment): LlmConfig {
   const provider = providerOf(e);
+  const proxy: ProxyConfig = {
+    httpProxy: e.HTTP_PROXY ?? e.http_proxy,
+    httpsProxy: e.HTTPS_PROXY ?? e.https_proxy,
+    noProxy: e.NO_PROXY ?? e.no_proxy,
+  };
   if (provider === 'gemini') {
     return {
       provider,
       apiKey: e.GEMINI_API_KEY!,
       baseUrl: e.GEMINI_BASE_URL.replace(/\/+$/, ''),
       safetyThreshold: e.GEMINI_SAFETY_THRESHOLD,
+      proxy,
       model: e.GEMINI_MODEL,
       graderModel: e.GRADER_MODEL ?? e.GEMINI_MODEL,
       temperature: e.GEMINI_TEMPERATURE,
@@ -267,6 +279,7 @@ function llmConfig(e: Environment): LlmConfig {
       provider,
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL!.replace(/\/+$/, ''),
+      proxy,
       model: e.OPENAI_MODEL!,
       graderModel: e.GRADER_MODEL ?? e.OPENAI_MODEL!,
       temperature: e.OPENAI_TEMPERATURE,

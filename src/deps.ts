@@ -2,30 +2,31 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createHealthChecks, type HealthChecks } from './health.js';
 import { StartupError } from './startup-error.js';
-import type { Config, LlmConfig } from './config.js';
-import type { Curriculum } from './curriculum/curriculum.js';
+import type { Config } from './config.js';
+import type { CompletionRecorder, Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
 import type { DotnetClient } from './curriculum/dotnet-client.js';
 import { createIdempotencyPurge } from './http/idempotency-purge.js';
 import { currentRequestId } from './http/request-id.js';
-import { createLocalCurriculum } from './curriculum/local-catalog.js';
+import { createLocalCurriculum, localCompletions } from './curriculum/local-catalog.js';
 import { databaseEvents, openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { backlog } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
-import type { LlmProvider } from './llm/llm.js';
-import { instrumentLlm } from './llm/instrumented.js';
-import { createOfflineTutor } from './llm/offline.js';
+import type { LanguageModel } from './llm/llm.js';
+import { instrumentModel } from './llm/instrumented.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { OutboxDispatcher } from './outbox/dispatcher.js';
 import type { PeriodicJob } from './periodic-job.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
+import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 
 export interface Deps {
   config: Config;
   database: Database;
-  llm: LlmProvider;
+  /** Who teaches: a model tutor on the configured LLM, or the offline tutor. */
+  engine: TutorEngine;
   curriculum: Curriculum;
   tutor: Tutor;
   /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
@@ -74,16 +75,18 @@ export async function createDeps(config: Config, log: Logger, opening = openData
 export async function assembleDeps(config: Config, database: Database, log: Logger, loading = loadAdapters(config)): Promise<Deps> {
   const modules = await loading;
   const metrics = createMetrics();
-  const llm = instrumentLlm(modules.createLlm(log), metrics);
+  const engine = modules.engineOf(metrics, log);
   let curriculum: Curriculum;
+  let completions: CompletionRecorder;
   let dotnet: Deps['dotnet'];
   if (config.curriculum.source === 'dotnet') {
-    const [{ createDotnetClient }, { createDotnetCurriculum }, { createOutboxDispatcher }] = modules.dotnet!;
+    const [{ createDotnetClient }, { createDotnetCurriculum, dotnetCompletions }, { createOutboxDispatcher }] = modules.dotnet!;
     const client = createDotnetClient(config.curriculum, log, currentRequestId, {
       attempt: (endpoint, seconds, outcome) => metrics.dotnetDuration.observe({ endpoint, outcome }, seconds),
       retry: () => metrics.dotnetRetries.inc(),
     });
     curriculum = createDotnetCurriculum(client, log, Math.ceil(config.curriculum.breaker.halfOpenAfterMs / 1000));
+    completions = dotnetCompletions;
     const dispatcher = createOutboxDispatcher({
       db: database.db,
       deliver: (payload) => client.completeTopic(payload),
@@ -111,8 +114,9 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     });
   } else {
     curriculum = createLocalCurriculum(modules.catalog!, database.db);
+    completions = localCompletions;
   }
-  const tutor = createTutor({ db: database.db, transaction: database.transaction, llm, curriculum, config: config.tutoring, log });
+  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, config: config.tutoring, log });
   const redis = modules.Redis
     ? new modules.Redis(config.redisUrl!, {
         maxRetriesPerRequest: 1,
@@ -132,7 +136,7 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
-  return { config, database, llm, curriculum, tutor, dotnet, redis, idleSweep, idempotencyPurge, metrics, health };
+  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotencyPurge, metrics, health };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
@@ -142,7 +146,6 @@ export async function closeDeps(deps: Deps): Promise<void> {
   // A turn whose client disconnected is no longer a request the HTTP server waits for, but it still saves its
   // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
   await deps.tutor.idle();
-  await deps.llm.close?.();
   await deps.dotnet?.dispatcher.stop();
   await deps.redis?.quit().catch(() => deps.redis?.disconnect());
   await deps.database.close();
@@ -154,8 +157,8 @@ export async function closeDeps(deps: Deps): Promise<void> {
  */
 async function loadAdapters(config: Config) {
   const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
-  const [createLlm, dotnet, Redis] = await Promise.all([
-    llmFactory(config.llm, config.logLevel),
+  const [engineOf, dotnet, Redis] = await Promise.all([
+    engineFactory(config),
     config.curriculum.source === 'dotnet'
       ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js'), import('./outbox/dispatcher.js')])
       : undefined,
@@ -163,21 +166,31 @@ async function loadAdapters(config: Config) {
     // alike (the bundle has no named `Redis` export).
     config.redisUrl ? import('ioredis').then((module) => module.default.Redis) : undefined,
   ]);
-  return { createLlm, dotnet, Redis, catalog };
+  return { engineOf, dotnet, Redis, catalog };
 }
 
-async function llmFactory(llm: LlmConfig, logLevel: Config['logLevel']): Promise<(log: Logger) => LlmProvider> {
-  switch (llm.provider) {
-    case 'gemini':
-    case 'openai': {
-      // The provider's own modules load on its thread, not this one.
-      const { createLlmThread } = await import('./llm/llm-thread.js');
-      return (log) => createLlmThread(llm, logLevel, log);
-    }
-    case 'offline':
-      return (log) => {
-        log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
-        return createOfflineTutor();
-      };
+/** The tutor the configuration asks for, with the modules of its model provider loaded only when it has one. */
+async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Logger) => TutorEngine> {
+  const { llm, tutoring } = config;
+  if (llm.provider === 'offline') {
+    const { createOfflineTutor } = await import('./tutoring/offline-tutor.js');
+    return (_metrics, log) => {
+      log.warn('No LLM is configured: the offline tutor answers from the topic material (set GEMINI_API_KEY for Gemini)');
+      return createOfflineTutor();
+    };
   }
+  const [{ createModelTutor }, model] = await Promise.all([
+    import('./tutoring/model-tutor.js'),
+    llm.provider === 'gemini'
+      ? import('./llm/gemini.js').then(({ createGeminiModel }): LanguageModel => createGeminiModel(llm))
+      : import('./llm/openai-compatible.js').then(({ createOpenAiCompatibleModel }): LanguageModel => createOpenAiCompatibleModel(llm)),
+  ]);
+  return (metrics, log) =>
+    createModelTutor({
+      model: instrumentModel(model, metrics),
+      tutorModel: llm.model,
+      graderModel: llm.graderModel,
+      completionMarker: tutoring.completionMarker,
+      log,
+    });
 }

@@ -21,8 +21,8 @@ export const variablesSchema = z.object({
     .trim()
     .optional()
     .transform((url) => (url ? url.replace(/^postgres(ql)?\+asyncpg:/, 'postgresql:') : undefined))
-    .refine((url) => url === undefined || /^postgres(ql)?:\/\//.test(url), {
-      message: 'must be a postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
+    .refine((url) => url === undefined || (/^postgres(ql)?:\/\//.test(url) && URL.canParse(url)), {
+      message: 'must be a valid postgresql:// (or postgresql+asyncpg://) URL; leave it unset for the embedded database',
     }),
   DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
   DATABASE_CONNECT_TIMEOUT: seconds.default(5),
@@ -44,6 +44,13 @@ export const variablesSchema = z.object({
     .default('BLOCK_MEDIUM_AND_ABOVE'),
   GEMINI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://generativelanguage.googleapis.com'),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // Outbound proxies for model calls, in either case as curl reads them.
+  HTTP_PROXY: z.url({ protocol: /^https?$/ }).optional(),
+  http_proxy: z.url({ protocol: /^https?$/ }).optional(),
+  HTTPS_PROXY: z.url({ protocol: /^https?$/ }).optional(),
+  https_proxy: z.url({ protocol: /^https?$/ }).optional(),
+  NO_PROXY: z.string().trim().optional(),
+  no_proxy: z.string().trim().optional(),
   OPENAI_API_KEY: z.string().trim().optional(),
   OPENAI_MODEL: z.string().trim().min(1).optional(),
   OPENAI_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),

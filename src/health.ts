@@ -35,14 +35,19 @@ export interface HealthDeps {
 }
 
 export function createHealthChecks({ database, dotnet, redis, timeoutMs, log }: HealthDeps): HealthChecks {
-  const bounded = (what: string, check: () => Promise<CheckResult>) => () =>
-    withTimeout(check(), timeoutMs).then(
-      (result) => result ?? { ok: false, detail: `no answer within ${timeoutMs} ms` },
-      (error: unknown) => {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, `health check: ${what} unavailable`);
-        return { ok: false, detail: 'unreachable' };
-      },
-    );
+  const bounded = (what: string, check: () => Promise<CheckResult>) => {
+    let inFlight: Promise<CheckResult> | undefined;
+    const run = () =>
+      withTimeout(check(), timeoutMs).then(
+        (result) => result ?? { ok: false, detail: `no answer within ${timeoutMs} ms` },
+        (error: unknown) => {
+          log.warn({ err: error instanceof Error ? error.message : String(error) }, `health check: ${what} unavailable`);
+          return { ok: false, detail: 'unreachable' };
+        },
+      );
+    // Probes are public: concurrent ones share the check in flight, so that a flood of them is not one of queries.
+    return () => (inFlight ??= run().finally(() => (inFlight = undefined)));
+  };
   return {
     databaseKind: database.kind,
     database: bounded('database', async () => {

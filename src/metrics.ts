@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const gaugeReadTimeoutMs = 1000;
+
 /** The service's Prometheus metrics, in a registry of their own (scraped at /metrics). */
 export function createMetrics() {
   const registry = new Registry();
@@ -38,7 +40,11 @@ export function createMetrics() {
     dotnetRetries: new Counter({ name: 'dotnet_retries_total', help: 'Retries of .NET backend calls', registers }),
     turns: new Counter({ name: 'tutoring_turns_total', help: 'Learner messages answered', registers }),
     completions: new Counter({ name: 'tutoring_completions_total', help: 'Topics completed', registers }),
-    /** Gauges whose value is read when scraped: the caller supplies how. */
+    /**
+     * Gauges whose value is read when scraped: the caller supplies how. A read that fails or takes longer than a
+     * second (the database away) leaves the gauge's last value: one gauge must not cost the whole scrape, least of
+     * all during an outage, when the other metrics matter most.
+     */
     gauge(name: string, help: string, read: (gauge: Gauge) => Promise<void> | void, labelNames: string[] = []) {
       return new Gauge({
         name,
@@ -46,7 +52,9 @@ export function createMetrics() {
         labelNames,
         registers,
         async collect() {
-          await read(this);
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, gaugeReadTimeoutMs)));
+          await Promise.race([Promise.resolve(read(this)).catch(() => {}), late]).finally(() => clearTimeout(timer));
         },
       });
     },

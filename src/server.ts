@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   deps.idleSweep.start();
   deps.idempotencyPurge.start();
   log.info(
-    { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.llm.name, curriculum: deps.curriculum.source },
+    { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.engine.provider, curriculum: deps.curriculum.source },
     'AI Training Service ready',
   );
 }
@@ -80,6 +80,7 @@ main().catch((error: unknown) => {
   // Failures the operator fixes are printed plainly: what to change, without a stack trace (unless DEBUG=true).
   if (error instanceof ConfigError || error instanceof CatalogError || error instanceof StartupError) console.error(error.message);
   else console.error(`Start-up failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  if (debug) console.error(error instanceof Error && error.cause instanceof Error ? error.cause : error);
+  // The stack alone: an error's other properties can hold what it was given (a URL with its password).
+  if (debug) console.error((error instanceof Error && error.cause instanceof Error ? error.cause : error instanceof Error ? error : undefined)?.stack ?? '');
   process.exit(1);
 });

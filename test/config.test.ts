@@ -97,8 +97,13 @@ describe('parseConfig', () => {
       maxOutputTokens: 2048,
       timeoutMs: 60_000,
       maxRetries: 2,
+      proxy: { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined },
     });
     expect(parseConfig({ GEMINI_API_KEY: 'key', LLM_PROVIDER: 'offline' }).llm.provider).toBe('offline');
+    // Model calls go through the proxies the environment names, in either case.
+    expect(parseConfig({ GEMINI_API_KEY: 'key', https_proxy: 'http://proxy:3128', NO_PROXY: 'localhost' }).llm).toMatchObject({
+      proxy: { httpsProxy: 'http://proxy:3128', noProxy: 'localhost' },
+    });
     expect(parseConfig({ GEMINI_API_KEY: 'key', GRADER_MODEL: 'gemini-2.5-flash-lite' }).llm).toMatchObject({
       graderModel: 'gemini-2.5-flash-lite',
     });
@@ -160,7 +165,7 @@ describe('.env.example', () => {
   const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
 
   it('documents every variable the service reads', () => {
-    const documented = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const documented = new Set([...text.matchAll(/^#?\s*([A-Za-z][A-Za-z0-9_]+)=/gm)].map((match) => match[1]));
     expect(environmentVariables.filter((name) => !documented.has(name))).toEqual([]);
   });
 

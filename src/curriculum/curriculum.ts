@@ -34,11 +34,17 @@ export interface TopicCompletion {
   completedAt: Date;
 }
 
-/** Where topics and learner progress come from: the local catalog, or the .NET backend. */
+/** Where topics and what the tutor knows of a learner come from: the local catalog, or the .NET backend. */
 export interface Curriculum {
   readonly source: 'local' | 'dotnet';
   findTopic(topicId: number): Promise<Topic | undefined>;
   learnerContext(userId: number): Promise<LearnerContext>;
-  /** Called inside the transaction that completes the session, so progress and completion commit together. */
-  recordCompletion(tx: Db, completion: TopicCompletion): Promise<void>;
+}
+
+/**
+ * Where a completed topic is recorded: the local progress table, or the outbox that notifies .NET. Called inside
+ * the transaction that completes the session, so that the completion and its record commit together.
+ */
+export interface CompletionRecorder {
+  record(tx: Db, completion: TopicCompletion): Promise<void>;
 }

@@ -1,13 +1,10 @@
 import type { Logger } from 'pino';
 import { enqueue } from '../db/outbox.js';
 import { AppError } from '../errors.js';
-import type { Curriculum } from './curriculum.js';
+import type { CompletionRecorder, Curriculum } from './curriculum.js';
 import { DotnetError, type DotnetClient } from './dotnet-client.js';
 
-/**
- * The curriculum source when DOTNET_API_URL is set: topics and learner context from the .NET backend,
- * completions queued in the outbox in the completing transaction and delivered by the dispatcher.
- */
+/** The curriculum source when DOTNET_API_URL is set: topics and learner context from the .NET backend. */
 export function createDotnetCurriculum(client: DotnetClient, log: Logger, retryAfterSeconds: number): Curriculum {
   return {
     source: 'dotnet',
@@ -49,13 +46,20 @@ export function createDotnetCurriculum(client: DotnetClient, log: Logger, retryA
         return { level: 'beginner', completedTopics: [], struggles: [] };
       }
     },
-    recordCompletion: (tx, completion) =>
-      enqueue(tx, completion.sessionId, {
-        UserId: completion.userId,
-        TopicId: completion.topicId,
-        CourseId: completion.courseId,
-        CompletedAt: completion.completedAt.toISOString(),
-        SessionId: completion.sessionId,
-      }),
   };
 }
+
+/**
+ * With the .NET backend, a completed topic is queued in the outbox, in the completing transaction, and delivered by
+ * the dispatcher (src/outbox/dispatcher.ts) in the backend's contract.
+ */
+export const dotnetCompletions: CompletionRecorder = {
+  record: (tx, completion) =>
+    enqueue(tx, completion.sessionId, {
+      UserId: completion.userId,
+      TopicId: completion.topicId,
+      CourseId: completion.courseId,
+      CompletedAt: completion.completedAt.toISOString(),
+      SessionId: completion.sessionId,
+    }),
+};

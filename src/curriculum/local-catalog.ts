@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { completedTopicIds, insertTopicCompletion, struggledTopicTitles } from '../db/progress.js';
-import type { Curriculum, Topic } from './curriculum.js';
+import type { CompletionRecorder, Curriculum, Topic } from './curriculum.js';
 
 // A learner's level follows how many topics they have passed; the thresholds suit courses of a handful of topics.
 const levels = [
@@ -26,6 +26,8 @@ export function createLocalCurriculum(topics: Map<number, Topic>, db: Db): Curri
       const completedTopics = completedIds.map((id) => topics.get(id)?.title ?? `Topic ${id}`);
       return { level, completedTopics, struggles };
     },
-    recordCompletion: (tx, completion) => insertTopicCompletion(tx, completion),
   };
 }
+
+/** Without a .NET backend, a completed topic is recorded in the service's own progress table. */
+export const localCompletions: CompletionRecorder = { record: (tx, completion) => insertTopicCompletion(tx, completion) };

@@ -36,8 +36,3 @@ export async function recordGrade(
     .set({ ...grade, status: 'graded' })
     .where(eq(assessments.id, assessmentId));
 }
-
-/** A pending question the tutor replaced with a new one before the learner answered it. */
-export async function skipAssessment(tx: Db, assessmentId: number): Promise<void> {
-  await tx.update(assessments).set({ status: 'skipped' }).where(eq(assessments.id, assessmentId));
-}

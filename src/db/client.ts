@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, Logger } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -49,18 +50,15 @@ export interface Database {
 export interface DatabaseEvents {
   /** A pooled connection failed, idle or in use: the pool replaces it; the statement using it, if any, fails. */
   onPoolError(error: Error): void;
-  /**
-   * Every statement with its parameters, as sent: the query log that `npm run bench` replays. `name` is the
-   * prepared statement's, on PostgreSQL: a connection parses and plans it once, then only executes it.
-   */
-  onQuery?(sql: string, params: unknown[], name?: string): void;
+  /** Every statement with its parameters, as Drizzle sends it: the query log that `npm run bench` replays. */
+  onQuery?(sql: string, params: unknown[]): void;
 }
 
 /** Events of the database connection, logged. Statements carry learner text: only the trace level logs them. */
 export function databaseEvents(log: PinoLogger): DatabaseEvents {
   return {
     onPoolError: (error) => log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'PostgreSQL connection lost'),
-    onQuery: log.isLevelEnabled('trace') ? (sql, params, name) => log.trace({ sql, params, name }, 'sql') : undefined,
+    onQuery: log.isLevelEnabled('trace') ? (sql, params) => log.trace({ sql, params }, 'sql') : undefined,
   };
 }
 
@@ -79,7 +77,7 @@ export async function openDatabase(config: DatabaseConfig, events: DatabaseEvent
     }
   } catch (error) {
     if (error instanceof StartupError) throw error;
-    const { code, message } = error as { code?: string; message?: string };
+    const { code, message } = (error ?? {}) as { code?: string; message?: string };
     throw new StartupError(
       `DATA_DIR ${dataDir} cannot hold the embedded database (${code ? `${code}: ` : ''}${message ?? String(error)}): ` +
         'make it a directory this user can write, or set DATA_DIR (or DATABASE_URL)',
@@ -109,16 +107,16 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   // The statement in flight fails on its own; the pool discards the connection when it is given back.
   pool.on('connect', (client) => client.on('error', (error) => events.onPoolError(error)));
   pool.on('error', (error) => events.onPoolError(error));
-  if (events.onQuery) logQueries(pool, events.onQuery);
   await checkConnection(pool, config);
+  const logger = queryLogger(events);
   return {
     kind: 'postgres',
-    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    db: drizzlePg({ client: pool, schema, logger }) as unknown as Db,
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        return await (drizzlePg({ client, schema }) as unknown as Db).transaction(work);
+        return await (drizzlePg({ client, schema, logger }) as unknown as Db).transaction(work);
       } catch (error) {
         if (isDatabaseUnavailable(error)) broken = error as Error;
         throw error;
@@ -146,12 +144,20 @@ async function checkConnection(pool: Pool, config: Extract<DatabaseConfig, { kin
   try {
     client = await pool.connect();
     await client.query('select 1');
+    client.release();
   } catch (error) {
+    // The connection goes back first, destroyed: the pool's end waits for every connection it lent.
+    client?.release(error as Error);
     await pool.end().catch(() => {});
     throw new StartupError(describeConnectionFailure(error, config), { cause: error });
-  } finally {
-    client?.release();
   }
+}
+
+/** An error in a few words, whatever was thrown (PGlite throws plain objects for some file-system errors). */
+function describeError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : inspect(error, { depth: 1, breakLength: Infinity }).slice(0, 200);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }
 
 function describeConnectionFailure(error: unknown, config: Extract<DatabaseConfig, { kind: 'postgres' }>): string {
@@ -159,7 +165,7 @@ function describeConnectionFailure(error: unknown, config: Extract<DatabaseConfi
   const url = new URL(config.url);
   const where = `PostgreSQL at ${url.hostname}:${url.port || 5432}`;
   const database = decodeURIComponent(url.pathname.slice(1)) || url.username;
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
   switch (code) {
     case 'ECONNREFUSED':
       return `${where} refused the connection: start PostgreSQL there, or fix the host and port in DATABASE_URL`;
@@ -172,10 +178,13 @@ function describeConnectionFailure(error: unknown, config: Extract<DatabaseConfi
     case '28000':
       return `${where} refused user "${decodeURIComponent(url.username)}": fix the user and password in DATABASE_URL`;
   }
+  if (message?.includes('Query read timeout')) {
+    return `${where} accepted the connection but did not answer a query within DATABASE_STATEMENT_TIMEOUT (${config.statementTimeoutMs / 1000} s): check the server, and any pooler in front of it`;
+  }
   if (message?.includes('timeout')) {
     return `${where} did not answer within DATABASE_CONNECT_TIMEOUT (${config.connectTimeoutMs / 1000} s): check the host in DATABASE_URL and the network`;
   }
-  return `${where} could not be used (${code ? `${code}: ` : ''}${message ?? String(error)}): check DATABASE_URL`;
+  return `${where} could not be used (${describeError(error)}): check DATABASE_URL`;
 }
 
 /**
@@ -192,22 +201,6 @@ export function pgliteDatabase(client: PGlite, events?: Pick<DatabaseEvents, 'on
     withMigrationLock: (fn) => fn(),
     close: once(() => client.close().finally(onClose)),
   };
-}
-
-/**
- * Logs each statement a pooled connection sends, as `pg` is given it: Drizzle's own query log does not tell a
- * prepared statement from a one-off, and a replay that parsed and planned every statement anew would make PostgreSQL
- * do more than the service makes it do (BENCHMARKS.md, Method).
- */
-function logQueries(pool: Pool, onQuery: NonNullable<DatabaseEvents['onQuery']>): void {
-  pool.on('connect', (client) => {
-    const send = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
-    client.query = ((config: string | { text: string; name?: string; values?: unknown[] }, values?: unknown, callback?: unknown) => {
-      const statement = typeof config === 'string' ? { text: config } : config;
-      onQuery(statement.text, (Array.isArray(values) ? values : statement.values) ?? [], statement.name);
-      return send(config, values, callback);
-    }) as typeof client.query;
-  });
 }
 
 function queryLogger(events?: Pick<DatabaseEvents, 'onQuery'>): Logger | undefined {

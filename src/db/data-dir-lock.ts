@@ -14,7 +14,8 @@ export interface DataDirLock {
   release(): void;
 }
 
-const lockName = 'service.lock';
+/** The lock's file, in the data directory: the one entry there that is not the database's. */
+export const lockName = 'service.lock';
 /** How often the holder touches its lock: a lock from another host that has not been touched for 3 beats is stale. */
 const heartbeatMs = 5_000;
 

@@ -26,6 +26,15 @@ const earlierReleaseHold = sql`interval '3 minutes'`;
  * instead. Otherwise returns the row of the request that has it: answered (to replay), or still being answered.
  */
 export async function claimKey(db: Db, claim: KeyClaim): Promise<IdempotencyRow | undefined> {
+  // The request holding the key may free it between the two statements below: then the claim is tried again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const earlier = await tryClaim(db, claim);
+    if (earlier !== 'freed meanwhile') return earlier;
+  }
+  throw new Error('an Idempotency-Key kept being claimed and freed by other requests');
+}
+
+async function tryClaim(db: Db, claim: KeyClaim): Promise<IdempotencyRow | undefined | 'freed meanwhile'> {
   const k = idempotencyKeys;
   const lease = sql`now() + ${claim.leaseMs} * interval '1 millisecond'`;
   const expires = sql`now() + ${claim.ttlMs} * interval '1 millisecond'`;
@@ -47,7 +56,7 @@ export async function claimKey(db: Db, claim: KeyClaim): Promise<IdempotencyRow 
     .returning({ owner: k.owner });
   if (taken[0]?.owner === claim.owner) return undefined;
   const [existing] = await db.select().from(k).where(and(eq(k.scope, claim.scope), eq(k.key, claim.key)));
-  return existing;
+  return existing ?? 'freed meanwhile';
 }
 
 const owned = (scope: string, key: string, owner: string) =>

@@ -24,13 +24,28 @@ export async function runMigrations(database: Database): Promise<void> {
   });
 }
 
+// The migrations the build shipped do not change while it runs: read (and hashed) once.
+let committed: number[] | undefined;
+const committedMigrations = () => (committed ??= readMigrationFiles({ migrationsFolder }).map((migration) => migration.folderMillis));
+
 /** How many committed migrations the database has not applied yet (the migrator records each one it applies). */
 export async function pendingMigrations(database: Database): Promise<number> {
-  const committed = readMigrationFiles({ migrationsFolder });
-  // Before the first migration the table does not exist: nothing is applied.
   const result = (await database.db
     .execute(sql`select coalesce(max(created_at), 0)::bigint as applied from drizzle.__drizzle_migrations`)
-    .catch(() => ({ rows: [{ applied: 0 }] }))) as { rows: { applied: string | number }[] };
+    .catch((error: unknown) => {
+      // Before the first migration the table does not exist: nothing is applied. Any other failure is a failure.
+      if (neverMigrated(error)) return { rows: [{ applied: 0 }] };
+      throw error;
+    })) as { rows: { applied: string | number }[] };
   const applied = Number(result.rows[0]?.applied ?? 0);
-  return committed.filter((migration) => migration.folderMillis > applied).length;
+  return committedMigrations().filter((folderMillis) => folderMillis > applied).length;
+}
+
+/** The migrations' table or schema does not exist (undefined_table, invalid_schema_name), under Drizzle's wrapper. */
+function neverMigrated(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 3; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === '42P01' || code === '3F000') return true;
+  }
+  return false;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pgliteDatabase } from './client.js';
+import { lockName } from './data-dir-lock.js';
 import { runMigrations } from './migrate.js';
 
 /**
@@ -72,12 +73,12 @@ const staging = '.template-copy';
  * Copies into a staging folder inside the data directory (which may be a mount the service cannot replace or
  * create siblings of), then moves the entries into place with PG_VERSION last: PGlite takes a directory with
  * PG_VERSION for a database. A copy cut short leaves only template entries without it, which the next start
- * clears and copies again; a directory holding anything else is not touched.
+ * clears and copies again; a directory holding anything else (but this process's lock) is not touched.
  */
 async function copyTemplate(templateDir: string, dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   const entries = await readdir(templateDir);
-  const present = await readdir(dataDir);
+  const present = (await readdir(dataDir)).filter((name) => name !== lockName);
   const ours = new Set([...entries, staging]);
   if (present.some((name) => !ours.has(name))) return;
   for (const name of present) await rm(path.join(dataDir, name), { recursive: true, force: true });

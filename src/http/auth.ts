@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig, JwtConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { isPublicRoute } from './public-routes.js';
@@ -42,6 +42,7 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
       request.principal = await identify(request);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
+      if (error.code === 'dependency_unavailable') request.log.warn('the JWKS that verifies tokens cannot be fetched (AUTH_JWKS_URL)');
       request.authFailure = error;
     }
   });
@@ -91,7 +92,11 @@ function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<
         clockTolerance: jwt.clockToleranceSeconds,
         requiredClaims: jwt.requireExp ? ['exp'] : [],
       }));
-    } catch {
+    } catch (error) {
+      // A JWKS that cannot be fetched says nothing about the token: the learner is not signed out, but asked to retry.
+      if (keysUnavailable(error)) {
+        throw new AppError('dependency_unavailable', 'Tokens cannot be verified right now; please try again shortly.', { retryAfterSeconds: 5 });
+      }
       throw unauthorized();
     }
     // jose checks `iat` only against a maximum age; a token issued in the future is as suspect as one not yet valid.
@@ -100,6 +105,13 @@ function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<
     if (userId === undefined) throw unauthorized();
     return userId;
   };
+}
+
+/** The JWKS could not be fetched: it timed out, the request failed, or it answered something that is not a JWKS. */
+function keysUnavailable(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  if (error instanceof joseErrors.JOSEError && error.message.startsWith('Expected 200 OK from the JSON Web Key Set')) return true;
+  return error instanceof TypeError && /fetch/i.test(error.message);
 }
 
 const maxUserId = 2147483647;

@@ -28,8 +28,8 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   socket.destroy();
 }
 
-/** Fastify's `frameworkErrors`: a URL the router cannot take (a malformed escape, a path segment too long). */
+/** Fastify's `frameworkErrors`: a URL the router cannot take (a malformed escape, a path parameter too long). */
 export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') void sendProblem(reply, 'uri_too_long', 'A path segment of this URL is longer than any resource has.');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') void sendProblem(reply, 'uri_too_long', 'A path parameter of this URL is longer than any id is.');
   else void sendProblem(reply, 'bad_request', 'The URL is not valid.');
 }

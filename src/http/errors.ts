@@ -1,5 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
@@ -85,10 +85,6 @@ export function serverProblem(error: Error, log: FastifyBaseLogger, debug: boole
 
 /** One error handler for the whole app: every failure leaves as problem details, and no 5xx reveals internals. */
 export function registerErrorHandling(app: FastifyInstance, options: { debug: boolean }): void {
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
-  );
-
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const retryAfter = asAppError(error)?.options.retryAfterSeconds;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
@@ -107,6 +103,11 @@ export function registerErrorHandling(app: FastifyInstance, options: { debug: bo
     const body = serverProblem(error, request.log, options.debug);
     return reply.code(body.status).type('application/problem+json').send(body);
   });
+}
+
+/** The answer to a request no route takes. */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
 }
 
 /** How long a client should wait before retrying a request the database could not serve. */
@@ -154,6 +155,8 @@ function clientErrorCode(error: FastifyError): ErrorCode | undefined {
       return 'unsupported_media_type';
   }
   if (error instanceof SyntaxError && error.statusCode === 400) return 'invalid_json';
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return 'bad_request';
+  // Other 4xx errors raised by plugins (the static files under /docs): their status, as a problem.
+  const byStatus: Record<number, ErrorCode> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return byStatus[error.statusCode] ?? 'bad_request';
   return undefined;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { answerNotFound } from './errors.js';
 import { isPublicRoute } from './public-routes.js';
 
 /**
@@ -21,11 +22,12 @@ export async function registerRateLimits(app: FastifyInstance, limits: Config['r
     skipOnError: true,
     keyGenerator: (request) => (request.principal.kind === 'user' ? `user:${request.principal.userId}` : `ip:${request.ip}`),
     max: (_request, key) => limitOf(key),
-    // Unknown routes are counted: scanning for them costs an address its budget like any other request.
     allowList: (request, key) => isPublicRoute(request) || request.principal.kind === 'service' || limitOf(key) === 0,
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', `Too many requests: at most ${context.max} a minute. Try again in ${context.after}.`, {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   });
+  // Unknown routes are counted too: scanning for them costs an address its budget like any other request.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, answerNotFound);
 }

@@ -100,15 +100,19 @@ export const serviceRoutes =
         config: publicRoute,
         schema: {
           tags: ['service'],
-          summary: 'Readiness: the database reachable and migrated, and .NET and Redis reachable when configured',
-          description: 'Each check waits at most READY_CHECK_TIMEOUT_MS. 503 while any fails: route no traffic here meanwhile.',
+          summary: 'Readiness: the database reachable and migrated; .NET and Redis reported when configured',
+          description:
+            'Each check waits at most READY_CHECK_TIMEOUT_MS. 503 while the database or its migrations fail: route no traffic ' +
+            'here meanwhile. .NET and Redis are reported but do not make an instance unready: every instance shares them, so ' +
+            'their outage would take them all out at once, while the service goes on without them (sessions wait for .NET; ' +
+            'rate limits are not shared).',
           response: { 200: readySchema, 503: readySchema },
         },
       },
       async (_request, reply) => {
         const [database, migrations, dotnet, redis] = await Promise.all([checks.database(), checks.migrations(), checks.dotnet?.(), checks.redis?.()]);
         const results = { database, migrations, ...(dotnet ? { dotnet } : {}), ...(redis ? { redis } : {}) };
-        const ready = Object.values(results).every((result) => result.ok);
+        const ready = database.ok && migrations.ok;
         return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: results });
       },
     );

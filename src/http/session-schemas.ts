@@ -45,12 +45,16 @@ export function messageBodySchema(maxLength: number) {
     .strictObject({
       message: z
         .string()
-        // Nothing to answer once white space and invisible characters (zero-width spaces, joiners, BOMs) are removed.
-        .refine((text) => text.replace(/[\s\p{Default_Ignorable_Code_Point}]/gu, '').length > 0, 'must not be empty, only white space or invisible characters')
+        // Unpaired UTF-16 surrogates are no text: stored, they would become replacement characters.
+        .refine((text) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text), 'must be valid Unicode text')
+        // Nothing to answer once white space, invisible characters (zero-width spaces, joiners, BOMs, blank
+        // fillers) and marks with nothing to mark are removed.
+        .refine((text) => text.replace(/[\s\p{Default_Ignorable_Code_Point}\p{M}\u2800]/gu, '').length > 0, 'must not be empty, only white space or invisible characters')
         .refine((text) => [...text].length <= maxLength, `must be at most ${maxLength} characters`)
-        // NUL cannot be stored in PostgreSQL text, and other control characters have no place in a chat message.
+        // NUL cannot be stored in PostgreSQL text, and other control characters (C0 and C1) have no place in a chat
+        // message; line breaks and tabs do.
         // eslint-disable-next-line no-control-regex -- matching control characters is the point
-        .refine((text) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text), 'must not contain control characters')
+        .refine((text) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/.test(text), 'must not contain control characters')
         .describe(`The learner's message, 1 to ${maxLength} characters`),
     })
     .meta({ id: 'SendMessageRequest' });

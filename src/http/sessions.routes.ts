@@ -183,12 +183,6 @@ export const sessionRoutes =
           }),
           response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
-        // A conversation holds hundreds of messages, and Zod's encode walks each against the schema: with 500, that
-        // was a tenth of this request's time (BENCHMARKS.md). The handler's result is checked against the same schema
-        // by its type at compile time, so this route's responses are written by JSON.stringify alone, and handed to
-        // the socket as bytes: Node.js writes a large string about twice as slowly as the Buffer it encodes to (four
-        // times, with text outside Latin-1). Fastify sends a serializer's Buffer as it is, though its type says string.
-        serializerCompiler: () => (data) => Buffer.from(JSON.stringify(data)) as unknown as string,
       },
       async (request) => {
         // Without a limit, the whole conversation: a session holds at most maxSessionMessages, and one made longer

@@ -1,9 +1,8 @@
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import type { Logger } from 'pino';
 import type { LlmConfig } from '../config.js';
-import { createAiSdkTutor } from './ai-sdk-tutor.js';
-import { createHttpFetch } from './http-fetch.js';
-import type { LlmProvider } from './llm.js';
+import { createAiSdkModel } from './ai-sdk-model.js';
+import type { LanguageModel } from './llm.js';
+import { proxyAwareFetch } from './proxy-fetch.js';
 
 const harmCategories = [
   'HARM_CATEGORY_HARASSMENT',
@@ -13,16 +12,14 @@ const harmCategories = [
 ] as const;
 
 /** Google Gemini through the AI SDK's google provider, which speaks the Gemini REST API (`/v1beta`). */
-export function createGeminiTutor(config: Extract<LlmConfig, { provider: 'gemini' }>, log: Logger): LlmProvider {
-  const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: `${config.baseUrl}/v1beta`, fetch: createHttpFetch() });
-  return createAiSdkTutor({
-    name: 'gemini',
-    model: google(config.model),
-    graderModel: google(config.graderModel),
+export function createGeminiModel(config: Extract<LlmConfig, { provider: 'gemini' }>): LanguageModel {
+  const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: `${config.baseUrl}/v1beta`, fetch: proxyAwareFetch(config.proxy) });
+  return createAiSdkModel({
+    provider: 'gemini',
+    modelOf: (id) => google(id),
     settings: config,
     providerOptions: {
       google: { safetySettings: harmCategories.map((category) => ({ category, threshold: config.safetyThreshold })) },
     },
-    log,
   });
 }

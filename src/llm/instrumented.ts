@@ -1,43 +1,49 @@
 import type { Metrics } from '../metrics.js';
-import type { LlmProvider, TokenUsage } from './llm.js';
+import type { LanguageModel, TokenUsage } from './llm.js';
 
-/** The same provider, measured: call durations, errors by kind, and tokens by type. */
-export function instrumentLlm(llm: LlmProvider, metrics: Metrics): LlmProvider {
-  const labels = { provider: llm.name, model: llm.model };
-  const countTokens = (usage: TokenUsage) => {
+/**
+ * The same model, measured: each call's duration (`call` is `text` for a reply, `object` for a structured answer
+ * such as a grade), errors by kind, and tokens by type.
+ */
+export function instrumentModel(model: LanguageModel, metrics: Metrics): LanguageModel {
+  const countTokens = (labels: { provider: string; model: string }, usage: TokenUsage) => {
     metrics.llmTokens.inc({ ...labels, type: 'prompt' }, usage.promptTokens);
     metrics.llmTokens.inc({ ...labels, type: 'output' }, usage.outputTokens);
     metrics.llmTokens.inc({ ...labels, type: 'cached' }, usage.cachedTokens);
   };
   const failed = (call: string, error: unknown) =>
-    metrics.llmErrors.inc({ provider: llm.name, call, kind: (error as { statusCode?: number }).statusCode?.toString() ?? (error as Error).name ?? 'unknown' });
+    metrics.llmErrors.inc({
+      provider: model.provider,
+      call,
+      kind: (error as { statusCode?: number }).statusCode?.toString() ?? (error as Error).name ?? 'unknown',
+    });
 
   return {
-    name: llm.name,
-    model: llm.model,
-    close: llm.close && (() => llm.close!()),
-    async *respond(request) {
-      const end = metrics.llmDuration.startTimer({ ...labels, call: 'respond' });
+    provider: model.provider,
+    async *generateText(request) {
+      const labels = { provider: model.provider, model: request.model };
+      const end = metrics.llmDuration.startTimer({ ...labels, call: 'text' });
       try {
-        for await (const event of llm.respond(request)) {
-          if (event.type === 'finish') countTokens(event.usage);
+        for await (const event of model.generateText(request)) {
+          if (event.type === 'finish') countTokens(labels, event.usage);
           yield event;
         }
       } catch (error) {
-        failed('respond', error);
+        failed('text', error);
         throw error;
       } finally {
         end();
       }
     },
-    async grade(request) {
-      const end = metrics.llmDuration.startTimer({ ...labels, call: 'grade' });
+    async generateObject(request) {
+      const labels = { provider: model.provider, model: request.model };
+      const end = metrics.llmDuration.startTimer({ ...labels, call: 'object' });
       try {
-        const grade = await llm.grade(request);
-        if (grade.usage) countTokens(grade.usage);
-        return grade;
+        const answer = await model.generateObject(request);
+        countTokens(labels, answer.usage);
+        return answer;
       } catch (error) {
-        failed('grade', error);
+        failed('object', error);
         throw error;
       } finally {
         end();

@@ -1,6 +1,7 @@
-import type { LlmProviderName } from '../config.js';
-import type { LearnerContext } from '../curriculum/curriculum.js';
-import type { Progress } from '../tutoring/completion.js';
+import type { z } from 'zod';
+
+// The port to a language model: neutral requests (system text, messages, functions, an output schema) in, events
+// out. It knows nothing of tutoring: prompts, notes and question policy are the tutoring domain's.
 
 export interface TokenUsage {
   promptTokens: number;
@@ -9,78 +10,55 @@ export interface TokenUsage {
   cachedTokens: number;
 }
 
-/** A question as the tutor asks it through the `ask_question` function. */
-export interface AskedQuestion {
-  question: string;
-  /** What a correct answer must contain or show. Never shown to the learner. */
-  expectedAnswer: string;
-  objective?: string | null;
+/** A function the model may call. It is declared, never executed: a call comes back as an event. */
+export interface FunctionDeclaration {
+  name: string;
+  description: string;
+  parameters: z.ZodType;
 }
 
-/** A question with what the service knows to grade it: a bank question's accepted answers and hint. */
-export interface QuestionFacts extends AskedQuestion {
-  acceptedAnswers: string[];
-  hint: string | null;
+/** A call the model made, replayed in a later request with the result the caller gave it. */
+export interface PastCall {
+  name: string;
+  input: unknown;
+  result: unknown;
 }
 
-export interface ConversationMessage {
-  role: 'user' | 'assistant';
-  content: string;
-  /** The question an assistant message asked: replayed to the model as the function call and its response. */
-  askedQuestion?: AskedQuestion;
-}
+export type ChatMessage = { role: 'user'; text: string } | { role: 'assistant'; text: string; calls?: PastCall[] };
 
-/** What the service decided for this turn before the tutor speaks: the tutor reports it, it does not decide it. */
-export interface TurnFacts {
-  /** opening: the session's first message; answer: the learner answered and was graded; hint/question: not graded. */
-  kind: 'opening' | 'answer' | 'hint' | 'question';
-  topic: { title: string; courseTitle: string; description: string; explanation: string | null };
-  learner: LearnerContext;
-  pendingQuestion?: QuestionFacts;
-  grade?: Grade;
-  progress: Progress;
-  rule: { passCorrect: number; questionCount: number };
-  /** The question bank's next question, when a question should be asked in this reply. */
-  suggestedQuestion?: QuestionFacts;
-}
-
-export interface TutorRequest {
-  /** The session's system prompt: goes in the provider's system instruction. */
+export interface TextRequest {
+  /** The model's id, as the provider names it. */
+  model: string;
   system: string;
-  /** Earlier messages, oldest first, already cut to the history window. */
-  history: ConversationMessage[];
-  /** The learner's new message; absent for the opening message. */
-  learnerMessage?: string;
-  turn: TurnFacts;
-  /** Whether the tutor gets the `ask_question` function (the graded completion policy). */
-  askQuestionTool: boolean;
-  /** Whether the caller passes the text on as it arrives; otherwise the provider may answer in one piece. */
+  /** The conversation, oldest first; it starts and ends with the user. */
+  messages: ChatMessage[];
+  functions?: FunctionDeclaration[];
+  /** Whether the caller reads the text as it arrives; otherwise the reply may come in one piece. */
   stream?: boolean;
 }
 
-/** A reply arrives as events, so that streaming and function calls fit one interface. */
-export type TutorEvent =
+/**
+ * A reply's events: its text (in pieces, when streamed), the function calls it made (`error` set for a call the
+ * model got wrong: an unknown function, input that does not match its parameters), then `finish`, once.
+ */
+export type ModelEvent =
   | { type: 'text'; text: string }
-  | { type: 'question'; question: AskedQuestion }
+  | { type: 'call'; name: string; input: unknown; error?: string }
   | { type: 'finish'; usage: TokenUsage; finishReason: string };
 
-export interface GradeRequest {
-  question: QuestionFacts;
-  answer: string;
+export interface ObjectRequest<T> {
+  model: string;
+  system: string;
+  prompt: string;
+  schema: z.ZodType<T>;
+  temperature?: number;
 }
 
-export interface Grade {
-  correct: boolean;
-  feedback: string;
-  usage?: TokenUsage;
-}
-
-export interface LlmProvider {
-  readonly name: LlmProviderName;
-  readonly model: string;
-  respond(request: TutorRequest): AsyncIterable<TutorEvent>;
-  /** Grades one answer in isolation: it sees the question and the answer, never the conversation. */
-  grade(request: GradeRequest): Promise<Grade>;
-  /** Releases what the provider holds (its thread), once nothing calls it any more. */
-  close?(): Promise<void>;
+export interface LanguageModel {
+  /** The provider, as /api/health and the metrics name it. */
+  readonly provider: 'gemini' | 'openai';
+  /** One model call: a text reply, possibly with function calls. */
+  generateText(request: TextRequest): AsyncIterable<ModelEvent>;
+  /** One model call whose answer is a JSON object matching `schema`. */
+  generateObject<T>(request: ObjectRequest<T>): Promise<{ object: T; usage: TokenUsage }>;
 }

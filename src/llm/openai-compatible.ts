@@ -1,25 +1,18 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { Logger } from 'pino';
 import type { LlmConfig } from '../config.js';
-import { createAiSdkTutor } from './ai-sdk-tutor.js';
-import { createHttpFetch } from './http-fetch.js';
-import type { LlmProvider } from './llm.js';
+import { createAiSdkModel } from './ai-sdk-model.js';
+import type { LanguageModel } from './llm.js';
+import { proxyAwareFetch } from './proxy-fetch.js';
 
 /** Any server that speaks OpenAI's chat-completions protocol: OpenAI, Ollama, vLLM, LM Studio. */
-export function createOpenAiCompatibleTutor(config: Extract<LlmConfig, { provider: 'openai' }>, log: Logger): LlmProvider {
+export function createOpenAiCompatibleModel(config: Extract<LlmConfig, { provider: 'openai' }>): LanguageModel {
   const provider = createOpenAICompatible({
     name: 'openai',
     baseURL: config.baseUrl,
     apiKey: config.apiKey,
     supportsStructuredOutputs: true,
     includeUsage: true,
-    fetch: createHttpFetch(),
+    fetch: proxyAwareFetch(config.proxy),
   });
-  return createAiSdkTutor({
-    name: 'openai',
-    model: provider.chatModel(config.model),
-    graderModel: provider.chatModel(config.graderModel),
-    settings: config,
-    log,
-  });
+  return createAiSdkModel({ provider: 'openai', modelOf: (id) => provider.chatModel(id), settings: config });
 }

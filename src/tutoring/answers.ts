@@ -17,6 +17,12 @@ export function matchesAcceptedAnswer(reply: string, accepted: readonly string[]
   });
 }
 
+/** True when the reply is, once normalized, exactly one of the accepted answers. */
+export function equalsAcceptedAnswer(reply: string, accepted: readonly string[]): boolean {
+  const normalized = normalizeAnswer(reply);
+  return normalized.length > 0 && accepted.some((answer) => normalizeAnswer(answer) === normalized);
+}
+
 export type ReplyIntent = 'answer' | 'hint' | 'question';
 
 const hintRequest =

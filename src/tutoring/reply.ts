@@ -1,7 +1,8 @@
 import type { BankQuestion } from '../curriculum/curriculum.js';
-import type { AskedQuestion, QuestionFacts, TokenUsage, TurnFacts, TutorEvent } from '../llm/llm.js';
+import type { TokenUsage } from '../llm/llm.js';
 import { normalizeAnswer } from './answers.js';
-import { createMarkerFilter } from './marker-filter.js';
+import { createReplyFilter } from './reply-filter.js';
+import type { AskedQuestion, QuestionFacts, ReplyEvent, TurnFacts } from './tutor-engine.js';
 
 export interface CollectedReply {
   text: string;
@@ -10,22 +11,26 @@ export interface CollectedReply {
   finishReason: string;
   /** Whether the model wrote the completion marker (it is removed from `text`). */
   markerSeen: boolean;
-  /** Set when the model produced no text and the service wrote a fallback. */
-  fallback?: 'empty' | 'blocked';
+  /**
+   * Set when the model produced no text and the service wrote the reply: the question it asked (`question`), or a
+   * fallback when it asked none (`empty`, `blocked`).
+   */
+  fallback?: 'question' | 'empty' | 'blocked';
 }
 
 const blockedReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'content-filter']);
 
 /**
- * Reads a reply's events: text goes to `onText` as it arrives, with the completion marker removed, and the
- * returned text is exactly what was passed to `onText`. A reply with no text (a safety block, an empty answer)
- * gets a fallback, which is passed to `onText` too, so a streamed turn and a stored turn never differ.
+ * Reads a reply's events: text goes to `onText` as it arrives, without completion markers or service notes (the
+ * reply filter), and the returned text is exactly what was passed to `onText`. A reply with no text gets the
+ * question it asked, or a fallback when it asked none (a safety block, an empty answer), passed to `onText` too, so
+ * a streamed turn and a stored turn never differ.
  */
 export async function collectReply(
-  events: AsyncIterable<TutorEvent>,
+  events: AsyncIterable<ReplyEvent>,
   context: { marker: string; turn: TurnFacts; onText?: (text: string) => void },
 ): Promise<CollectedReply> {
-  const filter = createMarkerFilter(context.marker);
+  const filter = createReplyFilter(context.marker);
   let text = '';
   const emit = (piece: string) => {
     if (!piece) return;
@@ -42,25 +47,30 @@ export async function collectReply(
   }
   emit(filter.flush());
 
-  const reply: CollectedReply = { text, question, usage, finishReason, markerSeen: filter.seen };
+  const reply: CollectedReply = { text, question, usage, finishReason, markerSeen: filter.markerSeen };
   if (text.trim() === '') {
-    reply.fallback = blockedReasons.has(finishReason) ? 'blocked' : 'empty';
-    emit(fallbackText(context.turn, question));
+    // A model that only called ask_question still asked its question: the learner reads it.
+    reply.fallback = question ? 'question' : blockedReasons.has(finishReason) ? 'blocked' : 'empty';
+    emit(question ? question.question : fallbackText(context.turn));
     reply.text = text;
   }
   return reply;
 }
 
-function fallbackText(turn: TurnFacts, question: AskedQuestion | undefined): string {
-  // Only a question that is pending after this turn: one just asked, or one the learner has not answered yet.
-  const next = question ?? (turn.kind === 'hint' || turn.kind === 'question' ? turn.pendingQuestion : undefined);
+function fallbackText(turn: TurnFacts): string {
+  // A question the learner has not answered yet is still theirs to answer.
+  const pending = turn.kind === 'hint' || turn.kind === 'question' ? turn.pendingQuestion : undefined;
   const back = `Let's get back to "${turn.topic.title}".`;
-  return next ? `I can't answer that one, sorry. ${back} ${next.question}` : `I can't answer that one, sorry. ${back}`;
+  return pending ? `I can't answer that one, sorry. ${back} ${pending.question}` : `I can't answer that one, sorry. ${back}`;
 }
 
-/** A question the model asked, with the accepted answers and hint of the bank question it is, if it is one. */
+/**
+ * A question the model asked, with what the service knows of it when it is a bank question: the bank's answers
+ * (the first is its expected answer) and hint.
+ */
 export function withBankDetails(question: AskedQuestion, bank: readonly BankQuestion[]): QuestionFacts {
   const asked = normalizeAnswer(question.question);
   const match = bank.find((candidate) => normalizeAnswer(candidate.question) === asked);
-  return { ...question, acceptedAnswers: match?.answers ?? [], hint: match?.hint ?? null };
+  if (!match) return { ...question, acceptedAnswers: [], hint: null };
+  return { ...question, expectedAnswer: match.answers[0] ?? question.expectedAnswer, acceptedAnswers: match.answers, hint: match.hint };
 }

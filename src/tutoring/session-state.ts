@@ -1,7 +1,7 @@
 import type { BankQuestion, LearnerContext, Topic } from '../curriculum/curriculum.js';
 import type { AssessmentRow, QuestionState } from '../db/assessments.js';
 import type { ContextRow, SessionRow } from '../db/sessions.js';
-import type { QuestionFacts } from '../llm/llm.js';
+import type { QuestionFacts } from './tutor-engine.js';
 import { assessProgress, type PassRule, type Progress } from './completion.js';
 
 /** What the pass rule sees of a session, plus how many questions were asked. */

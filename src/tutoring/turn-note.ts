@@ -1,27 +1,24 @@
-import type { TurnFacts } from '../llm/llm.js';
+import type { TurnFacts } from './tutor-engine.js';
 
 /**
- * The service's note to the tutor model for this turn, sent after the learner's message and marked as not
- * written by the learner: what the service decided (the grade, the progress, completion) and what to do next.
- * Keeping it out of the system prompt keeps the prompt's prefix stable from turn to turn.
+ * The service's note to the tutor model for this turn, sent after the learner's message (as a service note, which
+ * the learner never sees): what the service decided (the grade, the progress, completion) and what to do next.
+ * Keeping it out of the system prompt keeps the prompt's prefix stable from turn to turn. It names no expected
+ * answer: the tutor does not need one to ask a question or give a hint, and what it is not sent it cannot repeat.
  */
-export function turnNote(turn: TurnFacts): string {
-  const lines = [`[Service note. Not written by the learner; do not quote it.]`];
+export function turnNote(turn: TurnFacts, mayAsk: boolean): string {
+  const lines: string[] = [];
   const pending = turn.pendingQuestion ? `"${turn.pendingQuestion.question}"` : undefined;
   switch (turn.kind) {
     case 'opening':
-      lines.push('The learner has just opened this session. Greet them, introduce the topic at their level, and ask a first question.');
+      lines.push('The learner has just opened this session. Greet them and introduce the topic at their level.');
       break;
     case 'hint':
       lines.push(`The learner asks for help with the pending question ${pending}. Give a hint without revealing the answer.`);
       if (turn.pendingQuestion?.hint) lines.push(`A hint you may use: ${turn.pendingQuestion.hint}`);
       break;
     case 'question':
-      lines.push(
-        pending
-          ? `The learner asks a question of their own. Answer it, then come back to the pending question ${pending}.`
-          : 'Answer the learner, then ask a question to check their understanding.',
-      );
+      lines.push(pending ? `The learner asks a question of their own. Answer it, then come back to the pending question ${pending}.` : 'Answer the learner.');
       break;
     case 'answer': {
       const { grade, progress, rule } = turn;
@@ -29,22 +26,19 @@ export function turnNote(turn: TurnFacts): string {
         `The learner answered ${pending}. The service graded the answer ${grade?.correct ? 'CORRECT' : 'INCORRECT'}: ${grade?.feedback ?? ''}`,
         `Progress: ${progress.recentCorrect} correct of the last ${progress.recentGraded} graded answers; ` +
           `the topic is complete at ${rule.passCorrect} of the last ${rule.questionCount}.`,
-      );
-      lines.push(
         progress.passed
           ? 'The topic is now COMPLETE. Congratulate the learner and sum up what they learned. Ask no further question.'
-          : `Give feedback${grade?.correct ? '' : ' and a short explanation'}, then ask the next question.`,
+          : `Give feedback${grade?.correct ? '' : ' and a short explanation'}.`,
       );
       break;
     }
   }
-  if (turn.suggestedQuestion) {
+  if (mayAsk) {
     lines.push(
-      `Ask this question from the topic's question bank with ask_question: "${turn.suggestedQuestion.question}" ` +
-        `(expected answer: ${turn.suggestedQuestion.expectedAnswer}).`,
+      turn.suggestedQuestion
+        ? `Then ask this question from the topic's question bank, and record it with ask_question in the same response: "${turn.suggestedQuestion.question}"`
+        : 'Then ask your next question, and record it with ask_question in the same response.',
     );
-  } else if (!turn.progress.passed && turn.kind !== 'hint' && turn.kind !== 'question') {
-    lines.push('Ask your own next question with ask_question.');
   }
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { insertAssessment, recordGrade, sessionAssessments, skipAssessment, type AssessmentRow } from '../db/assessments.js';
+import { insertAssessment, recordGrade, sessionAssessments, type AssessmentRow } from '../db/assessments.js';
 import { recentConversation, saveTurnMessages, systemPrompt, type MessageRow } from '../db/messages.js';
 import {
   completeSession,
@@ -12,14 +12,14 @@ import {
   type SessionRow,
 } from '../db/sessions.js';
 import { AppError } from '../errors.js';
-import type { ConversationMessage, Grade, TurnFacts } from '../llm/llm.js';
 import { keepRenewing } from '../renewal.js';
-import { classifyReply } from './answers.js';
+import { classifyReply, equalsAcceptedAnswer } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
-import { neutralizeMarker } from './marker-filter.js';
 import { nextBankQuestion } from './questions.js';
+import { neutralizeLearnerText } from './reply-filter.js';
 import { withBankDetails } from './reply.js';
+import type { ConversationMessage, Grade, QuestionFacts, TurnFacts } from './tutor-engine.js';
 import { assessmentFacts, bankQuestionFacts, newAssessment, sessionProgress, topicFromSnapshot, type SessionProgress } from './session-state.js';
 
 export interface TurnResult {
@@ -118,7 +118,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
   const history: ConversationMessage[] = historyWindow(recent, found.session.conversationLength, config.maxConversationHistory).map((row) => {
-    if (row.role === 'user') return { role: 'user', content: neutralizeMarker(row.content, config.completionMarker) };
+    if (row.role === 'user') return { role: 'user', content: neutralizeLearnerText(row.content, config.completionMarker) };
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
   });
@@ -133,7 +133,7 @@ async function runTurn(
   onText?: (text: string) => void,
   commitWith?: CommitWith,
 ): Promise<TurnResult> {
-  const { db, llm, config, rule, log, curriculum } = context;
+  const { config, rule, completions } = context;
   const { session, asked } = inputs;
   const sessionId = session.id;
   const topic = topicFromSnapshot(session, inputs.context);
@@ -142,10 +142,11 @@ async function runTurn(
   const pending = graded ? asked.findLast((assessment) => assessment.status === 'pending') : undefined;
   const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
   const kind = pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
-  const grade: Grade | undefined =
-    pendingQuestion && kind === 'answer' ? await guardLlm(log, llm, () => llm.grade({ question: pendingQuestion, answer: message })) : undefined;
+  const grade = pendingQuestion && kind === 'answer' ? await gradeAnswer(context, pendingQuestion, message) : undefined;
   const progressBefore = sessionProgress(asked, rule, grade?.correct);
   const passedByGrade = grade !== undefined && progressBefore.passed;
+  // A question is asked when none will be pending after this reply, unless the reply completes the topic.
+  const mayAsk = graded && !passedByGrade && (grade !== undefined || !pending);
   const turn: TurnFacts = {
     kind,
     topic,
@@ -154,20 +155,23 @@ async function runTurn(
     pendingQuestion,
     grade,
     progress: progressBefore,
-    suggestedQuestion:
-      graded && !passedByGrade && (grade !== undefined || !pending)
-        ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question)))
-        : undefined,
+    suggestedQuestion: mayAsk ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question))) : undefined,
   };
 
   const reply = await context.ask(
-    { system: inputs.system, history: inputs.history, learnerMessage: neutralizeMarker(message, config.completionMarker), turn, askQuestionTool: graded },
+    {
+      system: inputs.system,
+      history: inputs.history,
+      learnerMessage: neutralizeLearnerText(message, config.completionMarker),
+      turn,
+      mayAsk,
+      graded,
+    },
     onText,
   );
   const completes = graded ? passedByGrade : reply.markerSeen;
-  const newQuestion = graded && reply.question && !passedByGrade ? withBankDetails(reply.question, topic.questions) : undefined;
+  const newQuestion = mayAsk && reply.question ? withBankDetails(reply.question, topic.questions) : undefined;
 
-  const skipsPending = newQuestion !== undefined && pending !== undefined && !grade;
   const save = async (writer: Db): Promise<TurnResult> => {
     const saved = await saveTurnMessages(writer, sessionId, lease, [
       { role: 'user', content: message },
@@ -186,22 +190,29 @@ async function runTurn(
         ...(grade.usage ?? { promptTokens: null, outputTokens: null, cachedTokens: null }),
       });
     }
-    if (skipsPending) await skipAssessment(writer, pending.id);
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
     if (completes) {
       await completeSession(writer, sessionId, now);
       const { userId, courseId, topicId } = session;
-      await curriculum.recordCompletion(writer, { userId, courseId, topicId, sessionId, completedAt: now });
+      await completions.record(writer, { userId, courseId, topicId, sessionId, completedAt: now });
     }
     // The session's assessments as this turn leaves them: the grade is in progressBefore already.
-    const progress = { ...progressBefore, asked: progressBefore.asked - (skipsPending ? 1 : 0) + (newQuestion ? 1 : 0) };
+    const progress = { ...progressBefore, asked: progressBefore.asked + (newQuestion ? 1 : 0) };
     const result = { sessionId, learnerMessage: learnerMessage!, reply: tutorMessage!, topicCompleted: completes, progress };
     await commitWith?.(writer, result);
     return result;
   };
-  // Most turns only add their two messages: one statement. One that also grades, asks, completes or records an
-  // idempotent answer writes it all in one transaction, whose first statement locks the session row.
-  return (pending && grade) || newQuestion || completes || commitWith ? context.transaction(save) : save(db);
+  // One transaction: the messages, the grade, the question asked, the completion and the idempotent answer.
+  return context.transaction(save);
+}
+
+/**
+ * The grade of an answer to the pending question. An answer that is, once normalized, one of a bank question's
+ * accepted answers is correct without asking a model; any other goes to the isolated grader.
+ */
+async function gradeAnswer({ engine, log }: TutorContext, question: QuestionFacts, answer: string): Promise<Grade> {
+  if (equalsAcceptedAnswer(answer, question.acceptedAnswers)) return { correct: true, feedback: `Yes, "${question.expectedAnswer}" is right.` };
+  return guardLlm(log, engine, () => engine.grade(question, answer));
 }
 
 /** Why a turn's messages were not saved: the session is gone or no longer active, or the turn lost its lease. */

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { TutoringConfig } from '../config.js';
-import type { Curriculum } from '../curriculum/curriculum.js';
+import type { CompletionRecorder, Curriculum } from '../curriculum/curriculum.js';
 import type { Db, Transact } from '../db/client.js';
 import { insertAssessment } from '../db/assessments.js';
 import { insertMessages, visibleMessages, type MessagePage, type MessageRow, type VisibleMessage } from '../db/messages.js';
 import { abandonSession, insertSession, userSessions, type SessionRow } from '../db/sessions.js';
 import { sessionOverview, type SessionOverview } from '../db/session-overview.js';
 import { AppError } from '../errors.js';
-import type { LlmProvider } from '../llm/llm.js';
 import { createAsk, type TutorContext } from './ask-tutor.js';
 import { assessProgress, type PassRule } from './completion.js';
 import { buildSystemPrompt } from './prompt.js';
@@ -15,13 +14,16 @@ import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
 import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
 import { findOwnedSession, ownedOrNotFound, prepareTurn } from './turn.js';
+import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
 
 export interface TutorDeps {
   db: Db;
   transaction: Transact;
-  llm: LlmProvider;
+  engine: TutorEngine;
   curriculum: Curriculum;
+  /** Where a completed topic is recorded, in the completing turn's transaction. */
+  completions: CompletionRecorder;
   config: TutoringConfig;
   log: Logger;
 }
@@ -68,7 +70,8 @@ export function createTutor(deps: TutorDeps) {
       const reply = await ask({
         system: prompt.text,
         history: [],
-        askQuestionTool: graded,
+        mayAsk: graded,
+        graded,
         turn: {
           kind: 'opening',
           topic,

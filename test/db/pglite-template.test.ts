@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase } from '../../src/db/client.js';
+import { lockDataDir } from '../../src/db/data-dir-lock.js';
 import { pendingMigrations } from '../../src/db/migrate.js';
 import { createPgliteTemplate, openPglite } from '../../src/db/pglite-template.js';
 
@@ -45,6 +46,19 @@ describe('the PGlite template a build leaves for first starts', () => {
     await openPglite(foreign, template).then((other) => other.close(), () => undefined);
     expect(readFileSync(path.join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
     expect(existsSync(path.join(foreign, '.template-copy'))).toBe(false);
+  });
+
+  it('fills a data directory holding only the service’s lock, as the service opens it', async () => {
+    const dataDir = path.join(work, 'locked');
+    const lock = lockDataDir(dataDir);
+    try {
+      const client = await openPglite(dataDir, template);
+      // Copied from the template, not made by initdb: it is migrated already.
+      expect(await pendingMigrations(pgliteDatabase(client))).toBe(0);
+      await client.close();
+    } finally {
+      lock.release();
+    }
   });
 
   it('fills an empty data directory, and leaves an existing database alone', async () => {

@@ -117,6 +117,7 @@ describe('under write load', () => {
         expect(health.status).toBe(200);
         expect(await health.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
         expect((await fetch(`${server.url}/api/ready`)).status).toBe(503);
+        expect((await fetch(`${server.url}/metrics`)).status).toBe(200); // what matters most during an outage
         await new Promise((resolve) => setTimeout(resolve, 500));
       } finally {
         await proxy.restore();

@@ -150,6 +150,30 @@ describe('tokens from a JWKS, with issuer, audience and a custom claim', () => {
   });
 });
 
+describe('a JWKS that cannot be fetched', () => {
+  it('answers 503 with Retry-After, not 401: the learner is not signed out, and the log says why', async () => {
+    const keys = await generateKeyPair('ES256');
+    const failing = createServer((_req, res) => res.writeHead(500).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/jwks.json`;
+    const app = await buildTestApp({ AUTH_JWKS_URL: url });
+    try {
+      const token = await new SignJWT({ sub: '5' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setExpirationTime('5m').sign(keys.privateKey);
+      const erroring = await app.app.inject({ url: '/api/sessions?user_id=5', headers: { authorization: `Bearer ${token}` } });
+      expectProblem(erroring, 503, 'dependency_unavailable');
+      expect(erroring.headers['retry-after']).toBe('5');
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+      const refused = await app.app.inject({ url: '/api/sessions?user_id=5', headers: { authorization: `Bearer ${token}` } });
+      expectProblem(refused, 503, 'dependency_unavailable');
+      expect(app.logs).toContainEqual(expect.objectContaining({ msg: expect.stringContaining('AUTH_JWKS_URL') }));
+      expect(JSON.stringify(app.logs)).not.toContain(token);
+    } finally {
+      await app.close();
+      failing.close();
+    }
+  });
+});
+
 describe('production and browsers', () => {
   it('refuses to run in production without authentication, unless explicitly allowed', () => {
     expect(() => parseConfig({ ENVIRONMENT: 'production' })).toThrow(/ENVIRONMENT: production needs authentication/);

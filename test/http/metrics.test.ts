@@ -56,10 +56,12 @@ describe('/metrics', () => {
     const text = scrape.body;
     expect(value(text, 'http_request_duration_seconds_count{method="POST",route="/api/sessions/:id/message",status_code="200"}')).toBe(2);
     expect(value(text, 'http_request_duration_seconds_count{method="POST",route="/api/sessions/:id/message",status_code="409"}')).toBe(1);
-    expect(value(text, 'llm_call_duration_seconds_count{provider="gemini",model="gemini-test",call="grade"}')).toBe(2);
+    // One model call a reply (the opening, two replies, the failed start) and one a grade.
+    expect(value(text, 'llm_call_duration_seconds_count{provider="gemini",model="gemini-test",call="text"}')).toBe(4);
+    expect(value(text, 'llm_call_duration_seconds_count{provider="gemini",model="gemini-test",call="object"}')).toBe(2);
     expect(value(text, 'llm_tokens_total{provider="gemini",model="gemini-test",type="prompt"}')).toBeGreaterThan(0);
     expect(value(text, 'llm_tokens_total{provider="gemini",model="gemini-test",type="cached"}')).toBeGreaterThan(0);
-    expect(value(text, 'llm_errors_total{provider="gemini",call="respond",kind="500"}')).toBe(1);
+    expect(value(text, 'llm_errors_total{provider="gemini",call="text",kind="500"}')).toBe(1);
     expect(value(text, 'dotnet_call_duration_seconds_count{endpoint="topic",outcome="ok"}')).toBe(2);
     expect(value(text, 'dotnet_circuit_state')).toBe(0);
     expect(value(text, 'tutoring_turns_total')).toBe(2);

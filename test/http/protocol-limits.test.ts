@@ -98,11 +98,33 @@ describe('bodies and messages', () => {
     expect(await rowCounts(t.testDatabase.database.db)).toEqual(before);
   });
 
-  it.each(['\u200b', '\u200b\u2060\ufeff', ' \u00ad\t\n', '\u180e\u2028'])('422 for a message of nothing but invisible characters (%j)', async (message) => {
+  it.each(['\u200b', '\u200b\u2060\ufeff', ' \u00ad\t\n', '\u180e\u2028', '\u2800\u3164', '\u0301\u0301'])('422 for a message of nothing but invisible characters (%j)', async (message) => {
     const { id } = await startSession(t.app);
     const before = await rowCounts(t.testDatabase.database.db);
     expectProblem(await sendMessage(t.app, id, message), 422, 'validation_failed');
     expect(await rowCounts(t.testDatabase.database.db)).toEqual(before);
+  });
+});
+
+describe('text that is not text', () => {
+  it.each([
+    ['an unpaired surrogate', '{"message": "a\\ud800"}'],
+    ['a lone low surrogate', '{"message": "\\udc00 b"}'],
+    ['a C1 control character', '{"message": "a\\u0085b"}'],
+  ])('422 for %s, and nothing is stored', async (_case, payload) => {
+    const { id } = await startSession(t.app);
+    const before = await rowCounts(t.testDatabase.database.db);
+    const response = await t.app.inject({ method: 'POST', url: `/api/sessions/${id}/message`, headers: { 'content-type': 'application/json' }, payload });
+    expectProblem(response, 422, 'validation_failed');
+    expect(await rowCounts(t.testDatabase.database.db)).toEqual(before);
+  });
+
+  it('stores any well-formed text exactly, emoji and combining marks included', async () => {
+    const { id } = await startSession(t.app);
+    const message = 'e\u0301 😀 \u4f60\u597d';
+    await say(t.app, id, message);
+    const messages = (await t.app.inject({ url: `/api/sessions/${id}` })).json().messages;
+    expect(messages[1].content).toBe(message);
   });
 });
 

@@ -179,6 +179,11 @@ describe('rate limits', () => {
         statuses.push((await rawRequest(own, { target })).status);
       }
       expect(statuses).toEqual([401, 401, 401, 429]);
+      // Unknown routes count as well: scanning for them spends the same budget.
+      const scanner = { 'x-forwarded-for': 'ignored' };
+      const scans = [];
+      for (let i = 0; i < 4; i++) scans.push((await limited.app.inject({ url: `/nothing-here-${i}`, remoteAddress: '10.7.7.7', headers: scanner })).statusCode);
+      expect(scans).toEqual([404, 404, 404, 429]);
     } finally {
       await limited.close();
     }

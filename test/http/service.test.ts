@@ -69,7 +69,12 @@ describe('GET /api/health', () => {
     const response = await t.app.inject({ url: '/api/health' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'degraded', database: { status: 'unavailable' } });
-    expect((await t.app.inject({ url: '/api/ready' })).statusCode).toBe(503);
+    const ready = await t.app.inject({ url: '/api/ready' });
+    expect(ready.statusCode).toBe(503);
+    // Unreachable, not "migrations pending": the migrations cannot be known.
+    expect(ready.json().checks).toMatchObject({ database: { ok: false, detail: 'unreachable' }, migrations: { ok: false, detail: 'unreachable' } });
+    // The metrics still scrape: a gauge that reads the database keeps its last value.
+    expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(200);
   });
 });
 

@@ -18,13 +18,14 @@ const scriptedChatTutor: ChatBehaviour = (request: ChatRequest) => {
     const correct = answer.toLowerCase().includes(expected.toLowerCase());
     return { text: JSON.stringify({ correct, feedback: correct ? 'Right.' : 'Not quite.' }), usage: { prompt: 30, completion: 8 } };
   }
-  const asked = messages.flatMap((message) => message.tool_calls ?? []).filter((call) => call.function.name === 'ask_question');
-  if (messages.at(-1)!.role === 'tool') {
-    return { text: `Question: ${JSON.parse(asked.at(-1)!.function.arguments).question}`, usage: { prompt: 100, completion: 10, cached: 64 } };
-  }
   if (textOf(messages.at(-1)).includes('The topic is now COMPLETE')) return { text: 'Topic mastered, congratulations!' };
+  const asked = messages.flatMap((message) => message.tool_calls ?? []).filter((call) => call.function.name === 'ask_question');
   const next = scriptedQuestions[asked.length % scriptedQuestions.length]!;
-  return { toolCalls: [{ name: 'ask_question', arguments: { question: next.question, expected_answer: next.expected } }] };
+  return {
+    text: `Question: ${next.question}`,
+    toolCalls: [{ name: 'ask_question', arguments: { question: next.question, expected_answer: next.expected } }],
+    usage: { prompt: 100, completion: 10, cached: 64 },
+  };
 };
 
 let openai: OpenAiDouble;
@@ -60,7 +61,9 @@ describe('LLM_PROVIDER=openai (chat completions)', () => {
 
     const session = (await t.app.inject({ url: `/api/sessions/${id}` })).json();
     expect(session.status).toBe('completed');
-    expect(session.usage.cached_tokens).toBe(64 * 2); // the two replies that followed a function call
+    expect(session.usage.cached_tokens).toBe(64 * 2); // the opening and the reply that asked the second question
+    // One model call a reply: the opening, then a grade and a reply for each of the two answers.
+    expect(openai.requests.map((request) => (request.grading ? 'grade' : 'reply'))).toEqual(['reply', 'grade', 'reply', 'grade', 'reply']);
   });
 
   it('streams replies', async () => {

@@ -61,7 +61,6 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
     async close() {
       await app.close();
       await deps.redis?.quit();
-      await deps.llm.close?.();
       await testDatabase.drop();
     },
   };
@@ -84,7 +83,6 @@ export async function buildSecondInstance(first: TestApp): Promise<{ app: Fastif
     async close() {
       await app.close();
       await deps.redis?.quit();
-      await deps.llm.close?.();
       if (url) await database.close();
     },
   };

@@ -26,24 +26,27 @@ export function gradeAnswer(request: GeminiRequest): GeminiAnswer {
 }
 
 /**
- * A tutor model that behaves as a well-prompted Gemini would: it asks the scripted questions in order with
- * ask_question, writes each question after the function's result, and congratulates once the service's
- * note says the topic is complete.
+ * A tutor model that behaves as a well-prompted Gemini would: in one response it writes its reply with the next of
+ * the scripted questions and records that question with ask_question, whenever the function is offered; it
+ * congratulates once the service's note says the topic is complete; without the function (a hint, a learner's own
+ * question), it answers without asking.
  */
 export const scriptedTutor: GeminiBehaviour = (request) => {
   if (request.grading) return gradeAnswer(request);
   const contents = contentsOf(request);
-  const last = contents.at(-1)!;
-  const asked = contents.flatMap((content) => content.parts.filter((part) => part.functionCall?.name === 'ask_question'));
-  if (last.parts.some((part) => part.functionResponse)) {
-    const question = asked.at(-1)!.functionCall!.args.question;
-    return { text: `Here is your question: ${question}`, usage: { prompt: 200, output: 20, cached: 100 } };
-  }
-  const note = textOf(last);
-  if (note.includes('The topic is now COMPLETE')) return { text: 'Well done, you have mastered this topic!' };
-  const next = scriptedQuestions[asked.length % scriptedQuestions.length]!;
+  if (textOf(contents.at(-1)).includes('The topic is now COMPLETE')) return { text: 'Well done, you have mastered this topic!', usage: { prompt: 180, output: 15 } };
+  if (!offersAskQuestion(request)) return { text: 'Good question! Think about what we covered.', usage: { prompt: 180, output: 15 } };
+  const asked = contents.flatMap((content) => content.parts.filter((part) => part.functionCall?.name === 'ask_question')).length;
+  const next = scriptedQuestions[asked % scriptedQuestions.length]!;
   return {
+    text: `Here is your question: ${next.question}`,
     functionCalls: [{ name: 'ask_question', args: { question: next.question, expected_answer: next.expected } }],
-    usage: { prompt: 180, output: 15 },
+    usage: { prompt: 180, output: 15, cached: 100 },
   };
 };
+
+/** Whether the request offers the tutor the ask_question function. */
+export const offersAskQuestion = (request: GeminiRequest): boolean =>
+  (request.body.tools ?? []).some((tool: { functionDeclarations?: { name: string }[] }) =>
+    (tool.functionDeclarations ?? []).some((declaration) => declaration.name === 'ask_question'),
+  );

@@ -35,8 +35,9 @@ describe('buildSystemPrompt, default prompt', () => {
     expect(text).toContain('Level: intermediate');
     expect(text).toContain('Completed topics: Loops, Functions');
     expect(text).toContain('Previous struggles: Recursion');
-    expect(text).toContain('What data type is 42? (expected: integer / int)');
     expect(text).toContain('answered 2 of the last 3 questions correctly');
+    // No expected answer: the service's note names the next bank question, and the tutor never needs its answer.
+    expect(text).not.toContain('integer');
   });
 
   it('says so when the learner has no history', () => {

@@ -1,17 +1,17 @@
-import { matchesAcceptedAnswer } from '../tutoring/answers.js';
-import type { LlmProvider, QuestionFacts, TurnFacts, TutorEvent, TutorRequest } from './llm.js';
+import { matchesAcceptedAnswer } from './answers.js';
+import type { QuestionFacts, ReplyEvent, ReplyRequest, TurnFacts, TutorEngine } from './tutor-engine.js';
 
 /**
  * A deterministic tutor that needs no network and no key: it teaches from the topic's material and
- * question bank. It is the default so that the service runs and is testable anywhere; it says so in
- * /api/health (provider "offline") and at start-up.
+ * question bank, following the service's decisions for each turn. It is the default so that the service runs and
+ * is testable anywhere; it says so in /api/health (provider "offline") and at start-up.
  */
-export function createOfflineTutor(): LlmProvider {
+export function createOfflineTutor(): TutorEngine {
   return {
-    name: 'offline',
+    provider: 'offline',
     model: 'offline-tutor',
-    respond: (request) => replyEvents(request),
-    async grade({ question, answer }) {
+    reply: (request) => replyEvents(request),
+    async grade(question, answer) {
       if (matchesAcceptedAnswer(answer, question.acceptedAnswers)) {
         return { correct: true, feedback: `Yes, ${quote(question.expectedAnswer)} is right.` };
       }
@@ -21,8 +21,8 @@ export function createOfflineTutor(): LlmProvider {
   };
 }
 
-async function* replyEvents({ turn }: TutorRequest): AsyncGenerator<TutorEvent> {
-  // It follows the service's decisions in `turn`; the conversation and the prompt are for LLM tutors.
+async function* replyEvents({ turn }: ReplyRequest): AsyncGenerator<ReplyEvent> {
+  // It follows the service's decisions in `turn`; the conversation and the prompt are for model tutors.
   const paragraphs = [...opening(turn), ...response(turn)];
   if (turn.progress.passed && turn.kind === 'answer') paragraphs.push(congratulations(turn));
   if (turn.suggestedQuestion) paragraphs.push(ask(turn.suggestedQuestion, turn.kind === 'opening'));
