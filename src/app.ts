@@ -65,7 +65,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
     }),
   );
   await app.register(
-    sessionRoutes(deps.tutor, deps.database.db, deps.metrics, {
+    sessionRoutes(deps.tutor, deps.idempotency, deps.metrics, {
       maxMessageLength: config.tutoring.maxMessageLength,
       maxSessionMessages: config.tutoring.maxSessionMessages,
       debug: config.debug,

@@ -10,6 +10,7 @@ import { createIdempotencyPurge } from './http/idempotency-purge.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum, localCompletions } from './curriculum/local-catalog.js';
 import { databaseEvents, openDatabase, type Database } from './db/client.js';
+import { idempotencyStore, type IdempotencyStore } from './db/idempotency.js';
 import { runMigrations } from './db/migrate.js';
 import { backlog } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
@@ -34,6 +35,8 @@ export interface Deps {
   /** With REDIS_URL: the connection the rate limits share. */
   redis?: Redis;
   idleSweep: IdleSweep;
+  /** Answers kept for requests sent with an Idempotency-Key. */
+  idempotency: IdempotencyStore;
   idempotencyPurge: PeriodicJob<number>;
   metrics: Metrics;
   health: HealthChecks;
@@ -132,11 +135,12 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     : undefined;
   const health = createHealthChecks({ database, dotnet: dotnet?.client, redis, timeoutMs: config.readyCheckTimeoutMs, log });
   const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
-  const idempotencyPurge = createIdempotencyPurge({ db: database.db, log });
+  const idempotency = idempotencyStore(database.db);
+  const idempotencyPurge = createIdempotencyPurge({ keys: idempotency, log });
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
-  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotencyPurge, metrics, health };
+  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotency, idempotencyPurge, metrics, health };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */

@@ -100,3 +100,23 @@ export async function purgeExpiredKeys(db: Db, limit: number): Promise<number> {
     .returning({ key: k.key });
   return rows.length;
 }
+
+/** The port the HTTP layer keeps idempotent answers through, bound to the database. */
+export interface IdempotencyStore {
+  claim(claim: KeyClaim): Promise<IdempotencyRow | undefined>;
+  renew(scope: string, key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Records the answer in `tx`, the transaction of the work it answers. */
+  answer(tx: Db, scope: string, key: string, owner: string, statusCode: number, response: unknown): Promise<boolean>;
+  release(scope: string, key: string, owner: string): Promise<void>;
+  purgeExpired(limit: number): Promise<number>;
+}
+
+export function idempotencyStore(db: Db): IdempotencyStore {
+  return {
+    claim: (claim) => claimKey(db, claim),
+    renew: (scope, key, owner, leaseMs) => renewKey(db, scope, key, owner, leaseMs),
+    answer: storeResponse,
+    release: (scope, key, owner) => releaseKey(db, scope, key, owner),
+    purgeExpired: (limit) => purgeExpiredKeys(db, limit),
+  };
+}

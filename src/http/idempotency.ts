@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
-import { claimKey, releaseKey, renewKey, storeResponse } from '../db/idempotency.js';
+import type { IdempotencyStore } from '../db/idempotency.js';
 import { AppError } from '../errors.js';
 import { keepRenewing } from '../renewal.js';
 
@@ -34,7 +34,12 @@ export interface IdempotencyOptions {
  * once that request has stopped renewing its claim (it crashed, or lost the database), the repeat runs it again.
  * Keys belong to the caller (the user of a token, or the service) and to the route and its parameters.
  */
-export async function idempotency<T>(request: FastifyRequest, db: Db, options: IdempotencyOptions, statusCode: number): Promise<IdempotentOutcome<T>> {
+export async function idempotency<T>(
+  request: FastifyRequest,
+  keys: IdempotencyStore,
+  options: IdempotencyOptions,
+  statusCode: number,
+): Promise<IdempotentOutcome<T>> {
   const header = request.headers['idempotency-key'];
   if (header === undefined) return { guard: (work) => work(), failed: async () => {} };
   const key = Array.isArray(header) ? header[0]! : header;
@@ -47,7 +52,7 @@ export async function idempotency<T>(request: FastifyRequest, db: Db, options: I
   const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
   const owner = randomUUID();
 
-  const earlier = await claimKey(db, { scope, key, requestHash, owner, leaseMs: options.leaseMs, ttlMs: options.ttlMs });
+  const earlier = await keys.claim({ scope, key, requestHash, owner, leaseMs: options.leaseMs, ttlMs: options.ttlMs });
   if (earlier) {
     if (earlier.requestHash !== requestHash) {
       throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used for a different request.');
@@ -58,17 +63,17 @@ export async function idempotency<T>(request: FastifyRequest, db: Db, options: I
     return { replay: earlier.response as T };
   }
   const store: StoreAnswer<T> = async (tx, body) => {
-    if (!(await storeResponse(tx, scope, key, owner, statusCode, body))) {
+    if (!(await keys.answer(tx, scope, key, owner, statusCode, body))) {
       throw new AppError('request_in_progress', 'A retry with this Idempotency-Key took the request over; its answer is the one kept.');
     }
   };
-  const stopRenewing = keepRenewing(() => renewKey(db, scope, key, owner, options.leaseMs), options.leaseMs / 3, (error) =>
+  const stopRenewing = keepRenewing(() => keys.renew(scope, key, owner, options.leaseMs), options.leaseMs / 3, (error) =>
     request.log.warn({ err: error }, 'Idempotency-Key claim not renewed'),
   );
   // Best effort: a claim that cannot be freed now (the database away) lapses by itself.
   const failed = async () => {
     stopRenewing();
-    await releaseKey(db, scope, key, owner).catch(() => {});
+    await keys.release(scope, key, owner).catch(() => {});
   };
   return {
     store,

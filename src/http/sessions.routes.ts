@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
+import type { IdempotencyStore } from '../db/idempotency.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Tutor } from '../tutoring/tutor.js';
@@ -25,7 +25,7 @@ import {
 export const sessionRoutes =
   (
     tutor: Tutor,
-    db: Db,
+    keys: IdempotencyStore,
     metrics: Metrics,
     options: { maxMessageLength: number; maxSessionMessages: number; debug: boolean; idempotency: IdempotencyOptions },
   ): FastifyPluginAsync =>
@@ -52,7 +52,7 @@ export const sessionRoutes =
         if (owner !== undefined && owner !== user_id) {
           throw new AppError('forbidden', 'A learner can only start sessions for themselves.');
         }
-        const outcome = await idempotency<z.infer<typeof startedSchema>>(request, db, options.idempotency, 201);
+        const outcome = await idempotency<z.infer<typeof startedSchema>>(request, keys, options.idempotency, 201);
         if (outcome.replay) return reply.code(201).header('idempotent-replayed', 'true').send(outcome.replay);
         const { store } = outcome;
         const body = await outcome.guard(async () => {
@@ -96,7 +96,7 @@ export const sessionRoutes =
       },
       async (request, reply) => {
         const streamed = request.headers.accept?.includes('text/event-stream') === true;
-        const outcome = await idempotency<z.infer<typeof turnSchema>>(request, db, options.idempotency, 200);
+        const outcome = await idempotency<z.infer<typeof turnSchema>>(request, keys, options.idempotency, 200);
         if (outcome.replay) {
           reply.header('idempotent-replayed', 'true');
           // A client that asked for a stream gets its retry's answer as a stream too.
