@@ -176,7 +176,8 @@ describe('the server process', () => {
     const server = await startServer({ DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix });
     const redis = new Redis('redis://127.0.0.1:6379');
     try {
-      expect((await get(`${server.url}/api/ready`)).checks.redis).toEqual({ ok: true });
+      // Redis connects in the background: reported as soon as it is.
+      await vi.waitFor(async () => expect((await get(`${server.url}/api/ready`)).checks.redis).toEqual({ ok: true }), { timeout: 5000 });
       const started = await post(`${server.url}/api/sessions/start`, { user_id: 1, topic_id: 5, course_id: 2 });
       expect(started.status).toBe(201);
       // The per-address rate limit counted that request in Redis, under this run's prefix.

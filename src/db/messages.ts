@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { preparedFor, type Db } from './client.js';
-import { chatMessages, chatSessions } from './schema.js';
+import { chatMessages, chatSessions, messageRole } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
 export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
@@ -29,25 +29,53 @@ export async function insertMessages(tx: Db, sessionId: number, messages: NewMes
 const conversationalCount = (messages: NewMessage[]) => messages.filter((message) => message.role !== 'system').length;
 
 /**
- * Ends a turn: gives back the session's turn lease and inserts the turn's messages, in order, after the end of its
- * conversation (counted into `conversationLength`), provided the session is still active and the lease still
- * `token`'s. Undefined when it is not: nothing is written. Run in the turn's transaction, whose first statement this
- * is: it locks the session's row, so that a racing turn waits, then finds the lease gone.
+ * Ends a turn in one statement: gives back the session's turn lease and inserts the turn's messages, in order, after
+ * the end of its conversation (counted into `conversationLength`), provided the session is still active and the
+ * lease still `token`'s. Undefined when it is not: nothing is written. One statement, so that a turn that writes
+ * nothing else needs no transaction: a round trip, where each one costs a turn its share of the pool under load.
  */
-export async function saveTurnMessages(tx: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
+export async function saveTurnMessages(db: Db, sessionId: number, token: string, messages: NewMessage[]): Promise<MessageRow[] | undefined> {
   if (conversationalCount(messages) !== messages.length) throw new Error('a turn saves conversation messages only');
-  const [released] = await tx
-    .update(chatSessions)
-    .set({ turnLeaseUntil: null, turnLeaseToken: null, conversationLength: sql`${chatSessions.conversationLength} + ${messages.length}` })
-    .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.turnLeaseToken, token), eq(chatSessions.status, 'active')))
-    .returning({ length: chatSessions.conversationLength });
-  if (!released) return undefined;
-  const first = released.length - messages.length + 1;
-  const rows = await tx
-    .insert(chatMessages)
-    .values(messages.map((message, index) => ({ ...message, sessionId, position: first + index })))
-    .returning();
-  return rows.sort((a, b) => a.position - b.position);
+  const s = chatSessions;
+  const m = chatMessages;
+  const column = (col: { name: string }) => sql.identifier(col.name);
+  // The messages as rows of a VALUES list, each with its place among them (1, 2, …).
+  const values = sql.join(
+    messages.map(
+      (message, index) =>
+        sql`(${index + 1}::integer, ${message.role}::text, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
+    ),
+    sql`, `,
+  );
+  // The positions follow the conversation's end: `released` returns its new length.
+  const result = (await db.execute(sql`
+    with released as (
+      update ${s} set ${column(s.turnLeaseUntil)} = null, ${column(s.turnLeaseToken)} = null,
+        ${column(s.conversationLength)} = ${s.conversationLength} + ${messages.length}
+      where ${s.id} = ${sessionId} and ${s.turnLeaseToken} = ${token} and ${s.status} = 'active'
+      returning ${s.id} as id, ${s.conversationLength} as length
+    )
+    insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
+    select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
+    from released cross join (values ${values}) as v(ord, role, content, prompt, output, cached)
+    returning ${column(m.id)} as id, ${column(m.position)} as position, ${column(m.createdAt)} as created_at`)) as {
+    rows: { id: number; position: number; created_at: Date | string }[];
+  };
+  if (result.rows.length === 0) return undefined;
+  // The rows as the messages given, with what the database gave them: both drivers answer a raw statement with rows.
+  const first = Math.min(...result.rows.map((row) => row.position));
+  return result.rows
+    .sort((a, b) => a.position - b.position)
+    .map((row) => ({
+      promptTokens: null,
+      outputTokens: null,
+      cachedTokens: null,
+      ...messages[row.position - first]!,
+      id: row.id,
+      sessionId,
+      position: row.position,
+      createdAt: new Date(row.created_at),
+    }));
 }
 
 /** A message as the API shows it, field for field: `timestamp` is ISO 8601 UTC, as `Date.toISOString` writes it. */

@@ -183,6 +183,10 @@ export const sessionRoutes =
           }),
           response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
+        // A conversation of hundreds of messages: Zod's check of each against the schema took most of this request's
+        // time (BENCHMARKS.md, GET session). The handler's result is held to the same schema by its type at compile
+        // time, so this route's answers (problems included) are written by JSON.stringify alone.
+        serializerCompiler: () => (data) => JSON.stringify(data),
       },
       async (request) => {
         // Without a limit, the whole conversation: a session holds at most maxSessionMessages, and one made longer

@@ -202,8 +202,9 @@ async function runTurn(
     await commitWith?.(writer, result);
     return result;
   };
-  // One transaction: the messages, the grade, the question asked, the completion and the idempotent answer.
-  return context.transaction(save);
+  // A turn that only adds its two messages is one statement. One that also grades, asks, completes or records an
+  // idempotent answer writes it all in one transaction, whose first statement locks the session's row.
+  return (pending && grade) || newQuestion || completes || commitWith ? context.transaction(save) : save(context.db);
 }
 
 /**
