@@ -1,4 +1,4 @@
-import { Agent, get, request } from 'node:http';
+import { Agent, get } from 'node:http';
 import autocannon from 'autocannon';
 
 export const serviceKey = 'bench-service-key-0123456789';
@@ -62,83 +62,6 @@ export async function driveTurns(load: TurnLoad): Promise<LoadResult> {
   return figures;
 }
 
-/**
- * Turns sent at evenly spaced instants, `rate` a second, whether or not earlier ones have been answered (open
- * loop), each on a session nobody is using; latency from sending to the response's last byte. autocannon cannot
- * pace this way: its rate limit sends each second's quota as fast as answers come, at the start of the second,
- * so the service would be measured at full load for part of every second.
- */
-export async function paceTurns(load: { url: string; sessions: number[]; rate: number; seconds: number }): Promise<LoadResult> {
-  const idle = [...load.sessions];
-  const agent = new Agent({ keepAlive: true });
-  const times: number[] = [];
-  let errors = 0;
-  const turn = async () => {
-    const sessionId = idle.pop();
-    if (sessionId === undefined) {
-      errors++; // more turns in flight than there are sessions: the service fell behind
-      return;
-    }
-    const sent = performance.now();
-    const status = await postTurn(agent, load.url, sessionId);
-    idle.push(sessionId);
-    if (status === 200) times.push(performance.now() - sent);
-    else errors++;
-  };
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let k = 0; k < load.rate * load.seconds; k++) {
-    const due = started + (k * 1000) / load.rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(turn());
-  }
-  await Promise.all(inFlight);
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  return { ...quantiles(times), ok: times.length, errors, rps: times.length / ((performance.now() - started) / 1000), seconds: load.seconds };
-}
-
-/**
- * Learners who each send a turn, wait for its answer and send the next, one per session, their first turns spread
- * evenly over `rampMs`, as learners do not all press send in the same millisecond. Counts the turns answered in
- * the `seconds` after the last learner started, when all of them have a turn in flight or about to be.
- */
-export async function driveLearners(load: { url: string; sessions: number[]; rampMs: number; seconds: number }): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  const started = performance.now();
-  const windowStart = started + load.rampMs;
-  const windowEnd = windowStart + load.seconds * 1000;
-  let ok = 0;
-  let errors = 0;
-  const learner = async (sessionId: number, index: number) => {
-    await new Promise((resolve) => setTimeout(resolve, (index * load.rampMs) / load.sessions.length));
-    while (performance.now() < windowEnd) {
-      const status = await postTurn(agent, load.url, sessionId);
-      const answered = performance.now();
-      if (status !== 200) errors++;
-      else if (answered >= windowStart && answered <= windowEnd) ok++;
-    }
-  };
-  await Promise.all(load.sessions.map(learner));
-  agent.destroy();
-  return { rps: ok / load.seconds, p50Ms: NaN, p99Ms: NaN, ok, errors, seconds: load.seconds };
-}
-
-const turnBody = JSON.stringify({ message: learnerQuestion });
-
-/** One turn over `node:http`, read to its last byte; its status, 0 when the connection failed. */
-function postTurn(agent: Agent, url: string, sessionId: number): Promise<number> {
-  return new Promise((resolve) => {
-    request(`${url}/api/sessions/${sessionId}/message`, { method: 'POST', agent, headers: serviceHeaders }, (response) => {
-      response.on('data', () => {});
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    })
-      .on('error', () => resolve(0))
-      .end(turnBody);
-  });
-}
-
 const quantiles = (sorted: number[]) => {
   const at = (quantile: number) => sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? NaN;
   return { p50Ms: at(0.5), p99Ms: at(0.99) };
@@ -192,12 +115,12 @@ function summarize(result: autocannon.Result, seconds: number): LoadResult {
 }
 
 /** Starts `count` sessions, `parallel` at a time; returns their ids. */
-export async function startSessions(url: string, count: number, parallel = 16): Promise<number[]> {
+export async function startSessions(url: string, count: number, parallel = 16, firstUser = 100_000): Promise<number[]> {
   const ids: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
-      const userId = 100_000 + next++;
+      const userId = firstUser + next++;
       ids.push(await startSession(url, userId));
     }
   };
@@ -216,11 +139,11 @@ export async function startSession(url: string, userId: number): Promise<number>
 }
 
 /** One message turn, waited for; `requestId` names it in the service's log. */
-export async function sendTurn(url: string, sessionId: number, requestId?: string): Promise<void> {
+export async function sendTurn(url: string, sessionId: number, requestId?: string, message = learnerQuestion): Promise<void> {
   const response = await fetch(`${url}/api/sessions/${sessionId}/message`, {
     method: 'POST',
     headers: { ...serviceHeaders, ...(requestId ? { 'x-request-id': requestId } : {}) },
-    body: JSON.stringify({ message: learnerQuestion }),
+    body: JSON.stringify({ message }),
   });
   if (response.status !== 200) throw new Error(`turn: ${response.status} ${await response.text()}`);
   await response.arrayBuffer();

@@ -46,6 +46,8 @@ export interface ServiceProcess {
   /** Milliseconds from spawning the process to its first healthy `/api/health`. */
   startMs: number;
   logFile: string;
+  /** The resident set now. */
+  rssMb(): number;
   /** Forgets the peak resident set so far, so that `peakRssMb` covers what follows. */
   resetPeakRss(): void;
   peakRssMb(): number;
@@ -89,6 +91,7 @@ export async function startService(env: Record<string, string>, logFile: string,
     startMs,
     logFile,
     // Writing 5 to clear_refs resets the kernel's high-water mark of the process's resident set.
+    rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(status())![1]) / 1024,
     resetPeakRss: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(status())![1]) / 1024,
     async stop() {

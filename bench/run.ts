@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --embedded]`: the compiled service against an LLM protocol double, each in
- * its own process, on PostgreSQL (BENCH_DATABASE_URL, or a fresh database on the local server) or PGlite.
- * Method and this machine's numbers: BENCHMARKS.md.
+ * `npm run bench [-- --quick] [-- --embedded]`: the bundled service against a Gemini protocol double, each in its
+ * own process, on PostgreSQL (BENCH_DATABASE_URL, or a fresh database on the local server) or PGlite. What each
+ * figure measures, why, and its target: BENCHMARKS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,22 @@ import pg from 'pg';
 import { medianCpu, withCpu, type CpuShare } from './cpu.js';
 import { driveGets, driveTurns, serviceKey } from './load.js';
 import { startLlmDouble, startService, type ServiceProcess } from './processes.js';
-import { machine, report, type Results } from './report.js';
-import { captureRequests, conversationScenario, fullSizes, median, quickSizes, slowLlmScenario, streamScenario, turnScenario, type TurnLoadFigures } from './scenarios.js';
+import { machine, promptTokensBaseline, report, type Results } from './report.js';
+import {
+  captureRequests,
+  conversationScenario,
+  fullSizes,
+  idleRssScenario,
+  llmCallsScenario,
+  median,
+  promptTokensScenario,
+  quickSizes,
+  slowLlmScenario,
+  streamScenario,
+  turnLatencyScenario,
+  turnRateScenario,
+  type TurnRate,
+} from './scenarios.js';
 import { pgliteRunner, pgRunner, replayPlan, replayRate, type SqlRunner } from './sql.js';
 
 const quick = process.argv.includes('--quick');
@@ -36,6 +50,10 @@ function serviceEnv(extra: Record<string, string> = {}, store: Record<string, st
     GEMINI_BASE_URL: double.url,
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+    // Every learner of the slow-model figure has a turn waiting on the model at once.
+    LLM_MAX_CONCURRENCY: String(Math.max(1000, sizes.slow.learners * 2)),
+    // The 0 ms model's turns (and their raw replay) run on a few sessions for thousands of turns: no cap on them.
+    MAX_SESSION_MESSAGES: '100000',
     DATABASE_POOL_SIZE: String(poolSize),
     ...store,
     ...extra,
@@ -44,34 +62,49 @@ function serviceEnv(extra: Record<string, string> = {}, store: Record<string, st
 
 try {
   log(`AI Training Service benchmark (${quick ? 'quick' : 'full'}, ${embedded ? 'embedded PGlite' : 'PostgreSQL'})`);
+
+  // Memory first, on a service of its own that nothing else has touched.
+  const fresh = await startService(serviceEnv(), path.join(work, 'idle.log'));
+  const idleRss = await idleRssScenario(fresh);
+  await fresh.stop();
+  log(`  idle RSS ${idleRss.idle_rss_mb.toFixed(1)} MB, after 100 turns ${idleRss.after_100_turns_mb.toFixed(1)} MB`);
+
   const tracing = await startService(serviceEnv({ LOG_LEVEL: 'trace' }), path.join(work, 'capture.log'));
   const [first, second] = [await captureRequests(tracing, 1), await captureRequests(tracing, 2)];
   await tracing.stop();
-  log(`captured: a turn runs ${first.turn.length} statements, GET /api/sessions/{id} ${first.get.length}`);
+  log(`  captured: a turn runs ${first.turn.length} statements, GET /api/sessions/{id} ${first.get.length}`);
   const turnPlan = replayPlan({ statements: first.turn, sessionId: first.sessionId }, { statements: second.turn, sessionId: second.sessionId });
   const getPlan = replayPlan({ statements: first.get, sessionId: first.sessionId }, { statements: second.get, sessionId: second.sessionId });
 
-  // The raw side of each ratio is measured in rounds alternating with the service's, so that both see the
-  // machine in the same state (this one's speed drifts by ±20 % within minutes); the service idles meanwhile.
-  // PGlite's data directory takes one user at a time: the embedded run measures the raw side once the service
-  // has let go of it, and the same turns without a model call (below) too.
-  const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
   const service = await startService(serviceEnv(), path.join(work, 'service.log'));
-  const turn = await turnScenario(service, sizes, log);
-  // Each turn round also reads where the machine's CPU went, so that the report says what limits the ratio.
+  const llmCalls = await llmCallsScenario(service, double);
+  log(`  model calls: ${JSON.stringify(llmCalls)}`);
+  const promptTokens = await promptTokensScenario(service);
+  log(`  prompt tokens of 12 graded answers: ${promptTokens} (baseline ${promptTokensBaseline.tokens})`);
+  const turnLatency = await turnLatencyScenario(service, double, sizes);
+  log(`  turn latency multiple (p50/p99): ${Object.entries(turnLatency.multiple).map(([kind, m]) => `${kind} ${m.p50.toFixed(3)}/${m.p99.toFixed(3)}`).join(', ')}`);
+  const slow = await slowLlmScenario(service, double, sizes);
+  log(`  slow model: efficiency ${slow.efficiency.toFixed(3)}, ${slow.errors} errors, RSS ${slow.idle_rss_mb.toFixed(0)} → ${slow.peak_rss_mb.toFixed(0)} MB`);
+
+  // The 0 ms model: what the service costs, reported without a target. The raw replay is measured in rounds
+  // alternating with the service's, so that both see the machine in the same state; PGlite's data directory takes
+  // one user at a time, so the embedded run measures the raw side once the service has let go of it.
+  const pairedRunner = embedded ? undefined : pgRunner(database.url!, poolSize);
+  const rate = await turnRateScenario(service, sizes, log);
   const serviceTurns = (answering: ServiceProcess) => () =>
-    withCpu({ service: answering.pid, llmDouble: double.pid }, () => driveTurns({ url: answering.url, sessions: turn.sessions, connections: turn.best.connections, seconds: sizes.sweepSeconds }));
+    withCpu({ service: answering.pid, llmDouble: double.pid }, () => driveTurns({ url: answering.url, sessions: rate.sessions, connections: rate.best.connections, seconds: sizes.sweepSeconds }));
   const rawTurns = (runner: SqlRunner, servicePid?: number) =>
     withCpu({ service: servicePid, llmDouble: double.pid }, async () => ({
-      rps: await replayRate(runner, turnPlan, turn.sessions, turn.best.connections, sizes.sweepSeconds),
+      rps: await replayRate(runner, turnPlan, rate.sessions, rate.best.connections, sizes.sweepSeconds),
     }));
-  const noModel = embedded ? undefined : await startNoModelService(turn);
+  const noModel = embedded ? undefined : await startNoModelService(rate);
   const turnRounds = await alternatingRounds<'service' | 'noModel' | 'raw', { rps: number; cpu?: CpuShare }>({
     service: serviceTurns(service),
     noModel: noModel && serviceTurns(noModel),
     raw: pairedRunner && (() => rawTurns(pairedRunner, service.pid)),
   });
   await noModel?.stop();
+
   const conversation = await conversationScenario(service, double);
   const getPath = `/api/sessions/${conversation.sessionId}`;
   const perRound = Math.ceil(sizes.gets / sizes.pairedRounds);
@@ -82,17 +115,13 @@ try {
     raw: pairedRunner && ((round) => rawGets(pairedRunner, round)),
   });
   log(`  conversation: prompt ${JSON.stringify(conversation.promptChars)} chars; GET p50 ${getPairs.service.map((p) => p.toFixed(2)).join(', ')} ms`);
-  const streamOverhead = await streamScenario(service, double, turn.sessions, sizes);
+  const streamOverhead = await streamScenario(service, double, rate.sessions, sizes);
   log(`  stream: first-byte overhead ${streamOverhead.toFixed(2)} ms`);
-  const slow = await slowLlmScenario(service, double, sizes);
-  log(
-    `  slow LLM: ${slow.rps.toFixed(1)} turns/s of ${slow.ideal_rps} ideal (all at once: ${(slow.synchronized_efficiency * slow.ideal_rps).toFixed(1)}), ${slow.errors} errors, peak RSS ${slow.peak_rss_mb.toFixed(0)} MB`,
-  );
   await service.stop();
   await pairedRunner?.close();
 
   if (embedded) {
-    const answering = await startNoModelService(turn);
+    const answering = await startNoModelService(rate);
     for (let round = 0; round < sizes.pairedRounds; round++) turnRounds.noModel.push(await serviceTurns(answering)());
     await answering.stop();
     const runner = pgliteRunner(await PGlite.create(path.join(work, 'data')));
@@ -103,32 +132,30 @@ try {
     await runner.close();
   }
   const rates = (rounds: { rps: number }[]) => rounds.map((round) => round.rps);
-  const roundRates = (rounds: { rps: number }[]) => rates(rounds).map(Math.round).join(', ');
-  log(`  turn at ${turn.best.connections} connections, in rounds: ${roundRates(turnRounds.service)} turns/s; no model call ${roundRates(turnRounds.noModel)}; raw SQL ${roundRates(turnRounds.raw)}`);
-  log(`  raw select of the conversation p50, in rounds: ${getPairs.raw.map((p) => p.toFixed(2)).join(', ')} ms`);
   const [turnRps, noModelRps, rawRps, getP50, rawGetP50] = [rates(turnRounds.service), rates(turnRounds.noModel), rates(turnRounds.raw), getPairs.service, getPairs.raw].map(median) as [number, number, number, number, number];
   const [serviceCpu, noModelCpu, rawCpu] = [turnRounds.service, turnRounds.noModel, turnRounds.raw].map((rounds) => medianCpu(rounds.map((round) => round.cpu)));
 
   const results: Results = {
     machine: machine(embedded ? 'PGlite (embedded)' : await serverVersion(database.url!), quick ? 'quick' : 'full'),
-    turn: {
+    llm_calls: llmCalls,
+    turn_latency: turnLatency,
+    slow_llm: slow,
+    prompt_tokens: { session_of_12_answers: promptTokens, baseline: promptTokensBaseline.tokens, ratio: promptTokens / promptTokensBaseline.tokens },
+    idle_rss: idleRss,
+    stream: { first_byte_overhead_ms: streamOverhead },
+    prompt_growth: conversation.promptChars,
+    get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
+    cold_start_ms: await coldStarts(),
+    zero_ms_model: {
       rps: turnRps,
-      p50_ms: turn.halfRate.p50Ms,
-      p99_ms: turn.halfRate.p99Ms,
+      connections: rate.best.connections,
+      no_model_rps: noModelRps,
       raw_sql_rps: rawRps,
-      ratio: turnRps / rawRps,
-      no_model: { rps: noModelRps, ratio: noModelRps / rawRps },
-      connections: turn.best.connections,
       statements: first.turn.length,
       ...(serviceCpu && noModelCpu && rawCpu ? { cpu_ms_per_turn: { service_rounds: serviceCpu, no_model_rounds: noModelCpu, raw_rounds: rawCpu } } : {}),
     },
-    slow_llm: slow,
-    get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
-    prompt_growth: conversation.promptChars,
-    stream: { first_byte_overhead_ms: streamOverhead },
-    cold_start_ms: await coldStarts(),
   };
-  report(results);
+  report(results, { embedded });
 } finally {
   await double.stop();
   await database.drop();
@@ -153,16 +180,17 @@ async function alternatingRounds<K extends string, T>(figures: Record<K, ((round
  * sessions, answered without a model call, so that the report tells what the call costs a turn. Warmed up first,
  * as the measured service was by its sweep.
  */
-async function startNoModelService(turn: TurnLoadFigures): Promise<ServiceProcess> {
+async function startNoModelService(rate: TurnRate): Promise<ServiceProcess> {
   const answering = await startService(serviceEnv({ LLM_PROVIDER: 'offline' }), path.join(work, 'no-model.log'));
-  await driveTurns({ url: answering.url, sessions: turn.sessions, connections: turn.best.connections, amount: sizes.warmup });
+  await driveTurns({ url: answering.url, sessions: rate.sessions, connections: rate.best.connections, amount: sizes.warmup });
   return answering;
 }
 
 /** The select of the conversation's rows, alone, one after another, after `warmup` untimed ones. */
 async function rawSelectP50(runner: SqlRunner, units: ReturnType<ReturnType<typeof replayPlan>>, amount: number, warmup: number): Promise<number> {
-  // The select that reads the messages' content in order: the GET also sums token usage over the same table.
-  const select = units.flat().find((statement) => /"content".*from "chat_messages"\s.*order by/s.test(statement.sql) && !/limit/.test(statement.sql));
+  // The select that reads the messages in order (a page of them, the whole conversation at most): the GET's other
+  // statement reads the session's overview.
+  const select = units.flat().find((statement) => statement.sql.startsWith('select "id", "role", "content", "created_at" from "chat_messages"'));
   if (!select) throw new Error('the captured GET has no select of the messages');
   for (let i = 0; i < warmup; i++) await runner.query(select);
   const times: number[] = [];

@@ -1,15 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
-/**
- * One statement as the service logged it (LOG_LEVEL=trace): its text and parameters, as sent, and on PostgreSQL the
- * name it was prepared under, if it was.
- */
+/** One statement as the service logged it (LOG_LEVEL=trace): its text and parameters, as sent. */
 export interface Statement {
   sql: string;
   params: unknown[];
-  name?: string;
 }
 
 /** What one request executed: statements outside transactions, and transactions, in order. */
@@ -21,7 +18,7 @@ export function capturedStatements(logFile: string, requestId: string): Statemen
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.includes('"msg":"sql"')) continue;
     const entry = JSON.parse(line) as Statement & { requestId?: string };
-    if (entry.requestId === requestId) statements.push({ sql: entry.sql, params: entry.params, name: entry.name });
+    if (entry.requestId === requestId) statements.push({ sql: entry.sql, params: entry.params });
   }
   if (statements.length === 0) throw new Error(`no SQL logged for request ${requestId} in ${logFile}`);
   return statements;
@@ -35,7 +32,7 @@ export function capturedStatements(logFile: string, requestId: string): Statemen
 export function replayPlan(first: { statements: Statement[]; sessionId: number }, second: { statements: Statement[]; sessionId: number }) {
   const sameShape =
     first.statements.length === second.statements.length &&
-    first.statements.every((statement, i) => statement.sql === second.statements[i]!.sql && statement.name === second.statements[i]!.name);
+    first.statements.every((statement, i) => statement.sql === second.statements[i]!.sql);
   if (!sameShape) throw new Error('the two captured requests executed different statements');
   const sessionSlots = first.statements.map((statement, i) =>
     statement.params.map((param, j) => param === first.sessionId && second.statements[i]!.params[j] === second.sessionId),
@@ -67,10 +64,14 @@ export interface SqlRunner {
 }
 
 /**
- * A statement as `pg` takes it: under its name when the service prepared it, so that each connection parses and
- * plans it once, as the service's do.
+ * A statement as `pg` takes it, prepared under a name of its text: each connection parses and plans it once, as
+ * the service's connections do its prepared statements (and the replay, the rest too: the raw side is the ideal).
  */
-const asSent = (statement: Statement) => ({ name: statement.name, text: statement.sql, values: statement.params });
+const asSent = (statement: Statement) => ({
+  name: `replay_${createHash('sha1').update(statement.sql).digest('hex').slice(0, 16)}`,
+  text: statement.sql,
+  values: statement.params,
+});
 
 /** `pg` with the service's pool size: statements alone on any pooled client, transactions on one. */
 export function pgRunner(url: string, poolSize: number): SqlRunner {
