@@ -1,6 +1,6 @@
 // `npm run build`: bundles the service into dist/ with esbuild. One bundle loads in a fraction of the time
-// Node.js takes to find, read and compile the thousand-odd files of the service and its dependencies (start-up
-// time, BENCHMARKS.md). Type checking is `npm run typecheck`'s job, not the bundler's.
+// Node.js takes to find, read and compile the thousand-odd files of the service and its dependencies (cold start,
+// BENCHMARKS.md). Type checking is `npm run typecheck`'s job, not the bundler's.
 import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 

@@ -154,8 +154,7 @@ export async function recentConversation(db: Db, sessionId: number, limit: numbe
 
 /**
  * The session's system prompt, at position 0. Asked for by role instead ("the first system message"), the planner
- * could not tell how far into the session one lies, and it read the whole conversation and sorted it on every
- * turn (BENCHMARKS.md, Turns).
+ * cannot tell how far into the session one lies, and reads the whole conversation and sorts it on every turn.
  */
 export async function systemPrompt(db: Db, sessionId: number): Promise<string | undefined> {
   const [row] = await turnReads(db).system.execute({ sessionId });

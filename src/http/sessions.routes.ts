@@ -183,9 +183,9 @@ export const sessionRoutes =
           }),
           response: { 200: detailsSchema, ...problemResponses('unauthorized', 'session_not_found') },
         },
-        // A conversation of hundreds of messages: Zod's check of each against the schema took most of this request's
-        // time (BENCHMARKS.md, GET session). The handler's result is held to the same schema by its type at compile
-        // time, so this route's answers (problems included) are written by JSON.stringify alone.
+        // A conversation of hundreds of messages: Zod's check of each against the schema takes most of this request's
+        // time (BENCHMARKS.md, GET of a session). The handler's result is held to the same schema by its type at
+        // compile time, so this route's answers (problems included) are written by JSON.stringify alone.
         serializerCompiler: () => (data) => JSON.stringify(data),
       },
       async (request) => {
