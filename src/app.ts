@@ -8,6 +8,7 @@ import { registerDocs } from './http/docs.js';
 import { registerMetrics } from './http/metrics.routes.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
+import { catalogRoutes } from './http/catalog.routes.js';
 import { answerClientError, answerFrameworkError } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonParser } from './http/json-body.js';
@@ -64,6 +65,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       checks: deps.health,
     }),
   );
+  await app.register(catalogRoutes(deps.curriculum));
   await app.register(
     sessionRoutes(deps.tutor, deps.idempotency, deps.metrics, {
       maxMessageLength: config.tutoring.maxMessageLength,

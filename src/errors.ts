@@ -25,6 +25,7 @@ export const errorStatus = {
   rate_limited: 429,
   headers_too_large: 431,
   internal_error: 500,
+  not_supported_by_curriculum: 501,
   dependency_unavailable: 503,
   overloaded: 503,
 } as const;

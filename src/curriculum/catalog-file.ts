@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import type { Topic } from './curriculum.js';
+import type { Course, Topic } from './curriculum.js';
 import { CatalogError } from './catalog-error.js';
 
 const id = z.number().int().positive().max(2147483647);
@@ -29,8 +29,14 @@ const courseFileSchema = z.strictObject({
     .min(1),
 });
 
+/** The local catalog: its courses in the order of their files, each with its topics in the file's order. */
+export interface Catalog {
+  courses: Course[];
+  topics: Map<number, Topic>;
+}
+
 /** Reads every `*.yaml`/`*.yml` course file in `dir`; any problem is an error naming the file and the field. */
-export function loadCatalogDir(dir: string): Map<number, Topic> {
+export function loadCatalogDir(dir: string): Catalog {
   let files: string[];
   try {
     files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
@@ -40,6 +46,7 @@ export function loadCatalogDir(dir: string): Map<number, Topic> {
   if (files.length === 0) throw new CatalogError(`The curriculum directory ${dir} has no .yaml course files`);
 
   const topics = new Map<number, Topic>();
+  const courses: Course[] = [];
   const courseFiles = new Map<number, string>();
   for (const name of files) {
     const file = path.join(dir, name);
@@ -47,9 +54,11 @@ export function loadCatalogDir(dir: string): Map<number, Topic> {
     const earlier = courseFiles.get(course.id);
     if (earlier) throw new CatalogError(`${file}: course id ${course.id} is already defined in ${earlier}`);
     courseFiles.set(course.id, file);
+    const courseTopics: Topic[] = [];
+    courses.push({ id: course.id, title: course.title, description: course.description ?? null, topics: courseTopics });
     for (const topic of course.topics) {
       if (topics.has(topic.id)) throw new CatalogError(`${file}: topic id ${topic.id} is defined twice in the catalog`);
-      topics.set(topic.id, {
+      const entry: Topic = {
         id: topic.id,
         courseId: course.id,
         courseTitle: course.title,
@@ -59,10 +68,12 @@ export function loadCatalogDir(dir: string): Map<number, Topic> {
         explanation: topic.explanation ?? null,
         promptTemplate: topic.prompt_template ?? null,
         questions: topic.questions,
-      });
+      };
+      topics.set(topic.id, entry);
+      courseTopics.push(entry);
     }
   }
-  return topics;
+  return { courses, topics };
 }
 
 function parseCourseFile(file: string): z.infer<typeof courseFileSchema> {

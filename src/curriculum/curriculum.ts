@@ -20,6 +20,14 @@ export interface Topic {
   questions: BankQuestion[];
 }
 
+export interface Course {
+  id: number;
+  title: string;
+  description: string | null;
+  /** In the course's order. */
+  topics: Topic[];
+}
+
 export interface LearnerContext {
   level: string;
   completedTopics: string[];
@@ -39,6 +47,8 @@ export interface Curriculum {
   readonly source: 'local' | 'dotnet';
   findTopic(topicId: number): Promise<Topic | undefined>;
   learnerContext(userId: number): Promise<LearnerContext>;
+  /** The courses, in order; undefined when the source cannot list them (the .NET contract has no such call). */
+  listCourses(): Promise<Course[] | undefined>;
 }
 
 /**

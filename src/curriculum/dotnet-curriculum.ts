@@ -8,6 +8,8 @@ import { DotnetError, type DotnetClient } from './dotnet-client.js';
 export function createDotnetCurriculum(client: DotnetClient, log: Logger, retryAfterSeconds: number): Curriculum {
   return {
     source: 'dotnet',
+    // The .NET contract reads a topic by its id; it has no call that lists courses or a course's topics.
+    listCourses: async () => undefined,
     async findTopic(topicId) {
       let topic;
       try {

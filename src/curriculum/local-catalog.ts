@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { completedTopicIds, insertTopicCompletion, struggledTopicTitles } from '../db/progress.js';
-import type { CompletionRecorder, Curriculum, Topic } from './curriculum.js';
+import type { Catalog } from './catalog-file.js';
+import type { CompletionRecorder, Curriculum } from './curriculum.js';
 
 // A learner's level follows how many topics they have passed; the thresholds suit courses of a handful of topics.
 const levels = [
@@ -13,10 +14,11 @@ const levels = [
 const struggleMistakes = 2;
 
 /** The curriculum source used without a .NET backend: topics from YAML, learner progress in our own database. */
-export function createLocalCurriculum(topics: Map<number, Topic>, db: Db): Curriculum {
+export function createLocalCurriculum({ courses, topics }: Catalog, db: Db): Curriculum {
   return {
     source: 'local',
     findTopic: async (topicId) => topics.get(topicId),
+    listCourses: async () => courses,
     async learnerContext(userId) {
       const [completedIds, struggles] = await Promise.all([
         completedTopicIds(db, userId),

@@ -28,6 +28,7 @@ const titles: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests',
   headers_too_large: 'Request headers too large',
   internal_error: 'Internal server error',
+  not_supported_by_curriculum: 'Not offered by this curriculum source',
   dependency_unavailable: 'Service temporarily unavailable',
   overloaded: 'Too many turns in progress',
 };

@@ -22,7 +22,8 @@ const topicYaml = (id: number, questions = 3) =>
 
 describe('loadCatalogDir', () => {
   it("loads the sample course with the seed's examples verbatim", () => {
-    const topics = loadCatalogDir(repoCurriculumDir);
+    const { topics, courses } = loadCatalogDir(repoCurriculumDir);
+    expect(courses.find((course) => course.id === 2)?.topics.map((topic) => topic.id)).toEqual([5, 6, 7]);
     expect(topics.get(5)).toMatchObject({
       courseId: 2,
       courseTitle: 'Introduction to Programming',

@@ -155,6 +155,31 @@ describe('topics and learner context from .NET', () => {
   });
 });
 
+describe('the catalog with the .NET curriculum', () => {
+  it('reads a topic through the .NET client, and answers 501 for listings the .NET contract lacks', async () => {
+    const topic = await t.app.inject({ url: '/api/topics/5' });
+    expect(topic.statusCode).toBe(200);
+    expect(topic.json()).toEqual({
+      id: 5,
+      course_id: 2,
+      course_title: 'Introduction to Programming',
+      title: 'Variables and Data Types',
+      description: 'How programs store values.',
+      learning_objectives: 'Understand variables, data types, and assignments',
+      question_count: 0,
+    });
+    expect(dotnet.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /TrainingTopics/5']);
+    expectProblem(await t.app.inject({ url: '/api/topics/404' }), 404, 'topic_not_found');
+    expectProblem(await t.app.inject({ url: '/api/courses' }), 501, 'not_supported_by_curriculum');
+    expectProblem(await t.app.inject({ url: '/api/courses/2' }), 501, 'not_supported_by_curriculum');
+  });
+
+  it('answers 503 for a topic while .NET fails', async () => {
+    dotnet.faults.topic.push({ status: 503 }, { status: 503 }, { status: 503 });
+    expectProblem(await t.app.inject({ url: '/api/topics/5' }), 503, 'dependency_unavailable');
+  });
+});
+
 describe('.NET unreachable', () => {
   it('answers 503, and health and readiness say so from real outcomes while the circuit is still closed', async () => {
     await dotnet.down();
