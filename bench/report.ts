@@ -55,7 +55,7 @@ function checks(r: Results, embedded: boolean): [string, string, string, boolean
   const latency = r.turn_latency;
   const rows: [string, string, string, boolean][] = [
     ['model calls: opening / question / hint', `${calls.opening} / ${calls.learner_question} / ${calls.hint}`, '1 / 1 / 1', calls.opening === 1 && calls.learner_question === 1 && calls.hint === 1],
-    ['model calls: graded answer / exact bank answer', `${calls.graded_answer} / ${calls.exact_bank_answer}`, '≤ 2', calls.graded_answer <= 2 && calls.exact_bank_answer <= 2],
+    ['model calls: graded answer / exact bank answer', `${calls.graded_answer} / ${calls.exact_bank_answer}`, '≤ 2 / 1', calls.graded_answer <= 2 && calls.exact_bank_answer === 1],
     [
       'model calls: completing answer (question offered?)',
       `${calls.completing_answer} (${calls.completing_reply_offered_question ? 'yes' : 'no'})`,

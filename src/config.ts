@@ -255,9 +255,10 @@ function jwtConfig(e: Environment): AuthConfig['jwt'] {
 function llmConfig(e: Environment): LlmConfig {
   const provider = providerOf(e);
   const proxy: ProxyConfig = {
-    httpProxy: e.HTTP_PROXY ?? e.http_proxy,
-    httpsProxy: e.HTTPS_PROXY ?? e.https_proxy,
-    noProxy: e.NO_PROXY ?? e.no_proxy,
+    // The lower-case names first, as curl and undici read them.
+    httpProxy: e.http_proxy ?? e.HTTP_PROXY,
+    httpsProxy: e.https_proxy ?? e.HTTPS_PROXY,
+    noProxy: e.no_proxy ?? e.NO_PROXY,
   };
   if (provider === 'gemini') {
     return {

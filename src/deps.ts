@@ -183,18 +183,21 @@ async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Lo
       return createOfflineTutor();
     };
   }
-  const [{ createModelTutor }, model] = await Promise.all([
+  const [{ createModelTutor }, { logSdkWarnings }, model] = await Promise.all([
     import('./tutoring/model-tutor.js'),
+    import('./llm/ai-sdk-model.js'),
     llm.provider === 'gemini'
       ? import('./llm/gemini.js').then(({ createGeminiModel }): LanguageModel => createGeminiModel(llm))
       : import('./llm/openai-compatible.js').then(({ createOpenAiCompatibleModel }): LanguageModel => createOpenAiCompatibleModel(llm)),
   ]);
-  return (metrics, log) =>
-    createModelTutor({
+  return (metrics, log) => {
+    logSdkWarnings(log);
+    return createModelTutor({
       model: instrumentModel(model, metrics),
       tutorModel: llm.model,
       graderModel: llm.graderModel,
       completionMarker: tutoring.completionMarker,
       log,
     });
+  };
 }

@@ -58,6 +58,7 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
     insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
     select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
     from released cross join (values ${values}) as v(ord, role, content, prompt, output, cached)
+    order by v.ord
     returning ${column(m.id)} as id, ${column(m.position)} as position, ${column(m.createdAt)} as created_at`)) as {
     rows: { id: number; position: number; created_at: Date | string }[];
   };

@@ -119,3 +119,31 @@ function tokenUsage(usage: LanguageModelUsage): TokenUsage {
     cachedTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
   };
 }
+
+/** What the AI SDK hands its warning logger (the `AI_SDK_LOG_WARNINGS` global). */
+interface SdkWarnings {
+  warnings: { type: string; message?: string; feature?: string; setting?: string }[];
+  provider: string;
+  model: string;
+}
+
+// Distinct warnings logged at most: a warning repeats on every call of the kind that causes it.
+const distinctWarningsLogged = 100;
+
+/**
+ * Sends the AI SDK's warnings (a setting a provider ignores, a Gemini 3 model replaying function calls without
+ * their thought signatures, which this service does not keep) to the service's log, once each, instead of the
+ * console on every call: the SDK's documented `AI_SDK_LOG_WARNINGS` global.
+ */
+export function logSdkWarnings(log: { warn(facts: object, message: string): void }): void {
+  const seen = new Set<string>();
+  (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS = ({ warnings, provider, model }: SdkWarnings) => {
+    for (const warning of warnings) {
+      const text = warning.message ?? warning.feature ?? warning.setting ?? warning.type;
+      const key = `${provider} ${model} ${warning.type} ${text}`;
+      if (seen.has(key) || seen.size >= distinctWarningsLogged) continue;
+      seen.add(key);
+      log.warn({ provider, model, warning: warning.type }, `AI SDK: ${text}`);
+    }
+  };
+}

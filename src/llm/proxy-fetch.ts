@@ -8,7 +8,14 @@ import type { ProxyConfig } from '../config.js';
  */
 export function proxyAwareFetch(proxy: ProxyConfig): typeof fetch {
   // Empty strings, not undefined: the agent would read the environment itself, and config.ts alone reads it.
-  const dispatcher = new EnvHttpProxyAgent({ httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? '', noProxy: proxy.noProxy ?? '' });
+  // An http:// target goes to the proxy as a plain request, as curl sends it: a CONNECT tunnel to it (undici's default)
+  // is refused by proxies that allow CONNECT to port 443 alone.
+  const dispatcher = new EnvHttpProxyAgent({
+    httpProxy: proxy.httpProxy ?? '',
+    httpsProxy: proxy.httpsProxy ?? '',
+    noProxy: proxy.noProxy ?? '',
+    proxyTunnel: false,
+  });
   return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
     undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatMessage, FunctionDeclaration, LanguageModel } from '../llm/llm.js';
-import { asServiceNote, neutralizeLearnerText } from './reply-filter.js';
+import { asServiceNote, filterReply, neutralizeLearnerText } from './reply-filter.js';
 import type { AskedQuestion, Grade, QuestionFacts, ReplyEvent, ReplyRequest, TutorEngine } from './tutor-engine.js';
 import { turnNote } from './turn-note.js';
 
@@ -69,7 +69,8 @@ export function createModelTutor({ model, tutorModel, graderModel, completionMar
         if (event.type === 'text' || event.type === 'finish') yield event;
         else if (event.name === 'ask_question' && !event.error) {
           const parsed = askQuestionInput.safeParse(event.input);
-          if (parsed.success) yield { type: 'question', question: askedQuestion(parsed.data) };
+          const question = parsed.success ? askedQuestion(parsed.data, completionMarker) : undefined;
+          if (question) yield { type: 'question', question };
           else log.warn({ provider: model.provider, function: event.name }, 'the tutor model made an invalid function call');
         } else {
           // Not its input or the reason, which quote the model's reply.
@@ -86,7 +87,7 @@ export function createModelTutor({ model, tutorModel, graderModel, completionMar
         schema: gradeSchema,
         temperature: 0,
       });
-      return { ...object, usage };
+      return { correct: object.correct, feedback: filterReply(object.feedback, completionMarker), usage };
     },
   };
 }
@@ -122,6 +123,14 @@ function gradingPrompt(question: QuestionFacts, answer: string): string {
   ].join('\n');
 }
 
-function askedQuestion(input: z.infer<typeof askQuestionInput>): AskedQuestion {
-  return { question: input.question, expectedAnswer: input.expected_answer, objective: input.objective ?? null };
+/**
+ * The question as the learner reads it and the service keeps it: filtered as replies are (the model may have been
+ * talked into asking its instructions). Undefined when nothing of it is left.
+ */
+function askedQuestion(input: z.infer<typeof askQuestionInput>, marker: string): AskedQuestion | undefined {
+  const question = filterReply(input.question, marker).trim();
+  const expectedAnswer = filterReply(input.expected_answer, marker).trim();
+  if (!question || !expectedAnswer) return undefined;
+  const objective = input.objective === undefined ? null : filterReply(input.objective, marker).trim() || null;
+  return { question, expectedAnswer, objective };
 }

@@ -14,7 +14,8 @@ export function asServiceNote(text: string): string {
  * Removes from a reply that arrives in pieces, as a streamed one does, every completion marker and every service
  * note (from its opening tag to its closing one, or to the end when it is not closed). A piece that might be the
  * start of a marker or a tag is held back until the next piece shows whether it is: at most a tag's length. The
- * pieces it returns, joined, are the same whole text filtered, however the text was split.
+ * pieces it returns, joined, are the same whole text filtered, however the text was split. NUL characters, which
+ * a database text cannot hold, are dropped too.
  */
 export function createReplyFilter(marker: string) {
   let held = '';
@@ -60,7 +61,7 @@ export function createReplyFilter(marker: string) {
 
   return {
     push(piece: string): string {
-      held += piece;
+      held += piece.replaceAll('\u0000', '');
       return drain(false);
     },
     flush(): string {
@@ -82,7 +83,10 @@ function heldBackLength(text: string, tokens: string[], longest: number): number
   return 0;
 }
 
-/** A whole text, filtered. */
+/**
+ * A whole text, filtered: for anything a model writes that the learner may see or the service stores (a question it
+ * asks, a grade's feedback), as for its replies.
+ */
 export function filterReply(text: string, marker: string): string {
   const filter = createReplyFilter(marker);
   return filter.push(text) + filter.flush();

@@ -51,16 +51,27 @@ export async function collectReply(
   if (text.trim() === '') {
     // A model that only called ask_question still asked its question: the learner reads it.
     reply.fallback = question ? 'question' : blockedReasons.has(finishReason) ? 'blocked' : 'empty';
-    emit(question ? question.question : fallbackText(context.turn));
+    emit(fallbackText(context.turn, question));
     reply.text = text;
   }
   return reply;
 }
 
-function fallbackText(turn: TurnFacts): string {
+/**
+ * The reply the service writes when the model wrote none: the grade it made and the completion it decided, as the
+ * learner must learn them, then the question the model asked, or the one still pending.
+ */
+function fallbackText(turn: TurnFacts, asked: AskedQuestion | undefined): string {
+  const title = `"${turn.topic.title}"`;
+  if (turn.kind === 'answer' && turn.grade) {
+    const verdict = `${turn.grade.correct ? 'Correct!' : 'Not quite.'} ${turn.grade.feedback}`.trim();
+    if (turn.progress.passed) return `${verdict} You have completed ${title}. Well done!`;
+    return asked ? `${verdict}\n\n${asked.question}` : `${verdict} Let's get back to ${title}.`;
+  }
+  if (asked) return asked.question;
   // A question the learner has not answered yet is still theirs to answer.
   const pending = turn.kind === 'hint' || turn.kind === 'question' ? turn.pendingQuestion : undefined;
-  const back = `Let's get back to "${turn.topic.title}".`;
+  const back = `Let's get back to ${title}.`;
   return pending ? `I can't answer that one, sorry. ${back} ${pending.question}` : `I can't answer that one, sorry. ${back}`;
 }
 
