@@ -67,7 +67,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   );
   await app.register(catalogRoutes(deps.curriculum));
   await app.register(
-    sessionRoutes(deps.tutor, deps.idempotency, deps.metrics, {
+    sessionRoutes(deps.tutor, { keys: deps.idempotency, streams: deps.replyStreams }, deps.metrics, {
       maxMessageLength: config.tutoring.maxMessageLength,
       maxSessionMessages: config.tutoring.maxSessionMessages,
       debug: config.debug,

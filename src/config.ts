@@ -29,6 +29,8 @@ export interface Config {
   tutoring: TutoringConfig;
   bodyLimitBytes: number;
   idempotencyTtlMs: number;
+  /** How long a streamed reply stays readable, for clients that resume it, after it ended. */
+  streamResumeGraceMs: number;
   /** Longest wait for requests in flight at shutdown. */
   shutdownTimeoutMs: number;
   http: HttpTimeouts;
@@ -214,6 +216,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxConcurrentTurns: e.LLM_MAX_CONCURRENCY,
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    streamResumeGraceMs: e.STREAM_RESUME_GRACE_SECONDS * 1000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     http: {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT * 1000,

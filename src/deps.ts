@@ -6,11 +6,12 @@ import type { Config } from './config.js';
 import type { CompletionRecorder, Curriculum } from './curriculum/curriculum.js';
 import { loadCatalogDir } from './curriculum/catalog-file.js';
 import type { DotnetClient } from './curriculum/dotnet-client.js';
-import { createIdempotencyPurge } from './http/idempotency-purge.js';
+import { createRetentionJob, type Purged } from './http/retention.js';
 import { currentRequestId } from './http/request-id.js';
 import { createLocalCurriculum, localCompletions } from './curriculum/local-catalog.js';
 import { databaseEvents, openDatabase, type Database } from './db/client.js';
 import { idempotencyStore, type IdempotencyStore } from './db/idempotency.js';
+import { replyStreamStore, type ReplyStreamStore } from './db/reply-streams.js';
 import { runMigrations } from './db/migrate.js';
 import { backlog } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
@@ -37,7 +38,10 @@ export interface Deps {
   idleSweep: IdleSweep;
   /** Answers kept for requests sent with an Idempotency-Key. */
   idempotency: IdempotencyStore;
-  idempotencyPurge: PeriodicJob<number>;
+  /** Streamed replies, for clients that resume them. */
+  replyStreams: ReplyStreamStore;
+  /** Deletes expired idempotent answers and ended replies. */
+  retention: PeriodicJob<Purged>;
   metrics: Metrics;
   health: HealthChecks;
 }
@@ -136,17 +140,18 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   const health = createHealthChecks({ database, dotnet: dotnet?.client, redis, timeoutMs: config.readyCheckTimeoutMs, log });
   const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
   const idempotency = idempotencyStore(database.db);
-  const idempotencyPurge = createIdempotencyPurge({ keys: idempotency, log });
+  const replyStreams = replyStreamStore(database.db);
+  const retention = createRetentionJob({ keys: idempotency, streams: replyStreams, streamGraceMs: config.streamResumeGraceMs, log });
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
-  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotency, idempotencyPurge, metrics, health };
+  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.idleSweep.stop();
-  deps.idempotencyPurge.stop();
+  deps.retention.stop();
   // A turn whose client disconnected is no longer a request the HTTP server waits for, but it still saves its
   // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
   await deps.tutor.idle();

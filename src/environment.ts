@@ -82,6 +82,7 @@ export const variablesSchema = z.object({
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  STREAM_RESUME_GRACE_SECONDS: z.coerce.number().int().positive().default(300),
   SHUTDOWN_TIMEOUT: seconds.default(30),
   HTTP_REQUEST_TIMEOUT: seconds.default(30),
   HTTP_HEADERS_TIMEOUT: seconds.default(10),

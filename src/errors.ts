@@ -28,6 +28,7 @@ export const errorStatus = {
   not_supported_by_curriculum: 501,
   dependency_unavailable: 503,
   overloaded: 503,
+  reply_interrupted: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

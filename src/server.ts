@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   }
   deps.dotnet?.dispatcher.start();
   deps.idleSweep.start();
-  deps.idempotencyPurge.start();
+  deps.retention.start();
   log.info(
     { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.engine.provider, curriculum: deps.curriculum.source },
     'AI Training Service ready',

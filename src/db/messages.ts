@@ -161,3 +161,14 @@ export async function systemPrompt(db: Db, sessionId: number): Promise<string | 
   const [row] = await turnReads(db).system.execute({ sessionId });
   return row?.role === 'system' ? row.content : undefined;
 }
+
+/** The latest turn's two messages, the learner's and the reply; undefined when the session has had no turn. */
+export async function lastTurnMessages(db: Db, sessionId: number): Promise<{ learner: MessageRow; reply: MessageRow } | undefined> {
+  const [reply, learner] = await db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.sessionId, sessionId), gt(chatMessages.position, 0)))
+    .orderBy(desc(chatMessages.position))
+    .limit(2);
+  return reply?.role === 'assistant' && learner?.role === 'user' ? { learner, reply } : undefined;
+}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const sessionStatus = pgEnum('session_status', ['active', 'completed', 'abandoned']);
 export const messageRole = pgEnum('message_role', ['system', 'user', 'assistant']);
@@ -171,4 +171,29 @@ export const idempotencyKeys = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.scope, table.key] }), index('idempotency_keys_expiry_idx').on(table.expiresAt)],
+);
+
+/**
+ * A streamed reply as it is written, so that a client that lost its connection can read the rest of it from any
+ * instance (GET /api/sessions/{id}/stream). Kept for a grace period after the turn ends, then purged.
+ */
+export const replyStreams = pgTable(
+  'reply_streams',
+  {
+    /** The turn's public id, in its events' ids. */
+    turnId: uuid('turn_id').primaryKey(),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    /** The turn lease's token: while the session holds a live lease under it, the reply is still being written. */
+    lease: text('lease').notNull(),
+    /** The reply's text so far (whole once it ended). */
+    text: text('text').notNull().default(''),
+    /** How the reply ended, `done` or `error`, with that event's data as it was sent; null while it goes on. */
+    outcome: text('outcome'),
+    outcomeData: text('outcome_data'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('reply_streams_session_idx').on(table.sessionId, table.createdAt), index('reply_streams_updated_idx').on(table.updatedAt)],
 );

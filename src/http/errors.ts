@@ -31,6 +31,7 @@ const titles: Record<ErrorCode, string> = {
   not_supported_by_curriculum: 'Not offered by this curriculum source',
   dependency_unavailable: 'Service temporarily unavailable',
   overloaded: 'Too many turns in progress',
+  reply_interrupted: 'The reply was interrupted',
 };
 
 export const problemSchema = z

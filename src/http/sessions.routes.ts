@@ -2,12 +2,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IdempotencyStore } from '../db/idempotency.js';
+import type { ReplyStreamStore } from '../db/reply-streams.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { CommitWith } from '../tutoring/turn.js';
 import type { Tutor } from '../tutoring/tutor.js';
 import { ownerOf } from './auth.js';
 import { problemResponses } from './errors.js';
 import { replayAsStream, streamTurn } from './event-stream.js';
+import { recordReply, type ReplyRecording } from './reply-recording.js';
+import { resumeReply } from './reply-resume.js';
 import { idempotency, type IdempotencyOptions } from './idempotency.js';
 import { presentProgress, presentSession, presentStarted, presentTurn } from './session-presenters.js';
 import {
@@ -25,12 +29,13 @@ import {
 export const sessionRoutes =
   (
     tutor: Tutor,
-    keys: IdempotencyStore,
+    stores: { keys: IdempotencyStore; streams: ReplyStreamStore },
     metrics: Metrics,
     options: { maxMessageLength: number; maxSessionMessages: number; debug: boolean; idempotency: IdempotencyOptions },
   ): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
+    const { keys, streams } = stores;
 
     routes.post(
       '/api/sessions/start',
@@ -75,7 +80,8 @@ export const sessionRoutes =
           description:
             'Send an `Idempotency-Key` header to make a retry safe: the same request again gets the same response. ' +
             'With `Accept: text/event-stream` the reply streams as server-sent events: `delta` events with text ' +
-            'pieces, then one `done` event with this JSON response, or one `error` event with a problem. ' +
+            'pieces, then one `done` event with this JSON response, or one `error` event with a problem. Each event has an ' +
+            'id: a client that loses the connection reads the rest from `GET /api/sessions/{id}/stream` with `Last-Event-ID`. ' +
             'A client that disconnects mid-stream does not cancel the turn: it is completed and saved.',
           params: sessionIdParams,
           body: messageBodySchema(options.maxMessageLength),
@@ -107,15 +113,59 @@ export const sessionRoutes =
           throw error;
         });
         const { store } = outcome;
-        const answer = (onText?: (text: string) => void) =>
+        // The response is written in the turn's transaction for replays, and, streamed, as the reply's end for resumes.
+        const answer = (onText?: (text: string) => void, recording?: ReplyRecording) =>
           outcome.guard(async () => {
-            const result = await turn.run(onText, store && ((tx, made) => store(tx, presentTurn(made))));
+            const commitWith: CommitWith | undefined =
+              store || recording
+                ? async (tx, made) => {
+                    const body = presentTurn(made);
+                    await store?.(tx, body);
+                    await recording?.done(tx, body);
+                  }
+                : undefined;
+            const result = await turn.run(onText, commitWith);
             metrics.turns.inc();
             if (result.topicCompleted) metrics.completions.inc();
             return presentTurn(result);
           });
         if (!streamed) return answer();
-        return streamTurn(reply, answer, { debug: options.debug });
+        const recording = recordReply(streams, { sessionId: request.params.id, lease: turn.lease }, request.log);
+        return streamTurn(reply, (onText) => answer(onText, recording), { debug: options.debug, recording });
+      },
+    );
+
+    routes.get(
+      '/api/sessions/:id/stream',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Resume a streamed reply',
+          description:
+            'For a client that lost a streamed reply: with `Last-Event-ID` (the id of the last event it received), the ' +
+            'rest of the reply, then its `done` (or `error`), on any instance; without it, the whole reply in progress. ' +
+            'With no reply in progress, the latest turn\'s `done` at once, or 204 when the session has had no turn. A reply ' +
+            'whose instance stopped ends with an `error` event (`reply_interrupted`): send the message again with the same ' +
+            '`Idempotency-Key`.',
+          params: sessionIdParams,
+          headers: z.object({ 'last-event-id': z.string().optional().describe('`<turn>:<offset>`, from the stream') }),
+          response: {
+            200: z.string().describe('text/event-stream: `delta`, then `done` or `error`'),
+            204: z.null().describe('The session has had no turn yet'),
+            ...problemResponses('unauthorized', 'session_not_found'),
+          },
+        },
+      },
+      async (request, reply) => {
+        const sessionId = request.params.id;
+        const owner = ownerOf(request);
+        return resumeReply(request, reply, sessionId, owner, {
+          streams,
+          lastDone: async () => {
+            const last = await tutor.lastTurn(sessionId, owner);
+            return last && presentTurn(last);
+          },
+        });
       },
     );
 

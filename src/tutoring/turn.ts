@@ -34,6 +34,8 @@ export interface TurnResult {
 export type CommitWith = (tx: Db, result: TurnResult) => Promise<void>;
 
 export interface PreparedTurn {
+  /** The token under which this turn holds the session: while the session's lease is live under it, the turn goes on. */
+  lease: string;
   /**
    * Makes the turn: grading, the tutor's reply (text passed to `onText` as it arrives), one transaction, in which
    * `commitWith` runs too when given.
@@ -75,6 +77,7 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
     giveBackSlot = context.slots.take();
     const inputs = await readTurnInputs(context, found);
     return {
+      lease,
       run: (onText, commitWith) =>
         runTurn(context, inputs, message, lease, onText, commitWith).then(
           (result) => {

@@ -3,7 +3,7 @@ import type { TutoringConfig } from '../config.js';
 import type { CompletionRecorder, Curriculum } from '../curriculum/curriculum.js';
 import type { Db, Transact } from '../db/client.js';
 import { insertAssessment } from '../db/assessments.js';
-import { insertMessages, visibleMessages, type MessagePage, type MessageRow, type VisibleMessage } from '../db/messages.js';
+import { insertMessages, lastTurnMessages, visibleMessages, type MessagePage, type MessageRow, type VisibleMessage } from '../db/messages.js';
 import { abandonSession, insertSession, userSessions, type SessionRow } from '../db/sessions.js';
 import { sessionOverview, type SessionOverview } from '../db/session-overview.js';
 import { AppError } from '../errors.js';
@@ -13,7 +13,7 @@ import { buildSystemPrompt } from './prompt.js';
 import { nextBankQuestion } from './questions.js';
 import { withBankDetails } from './reply.js';
 import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
-import { findOwnedSession, ownedOrNotFound, prepareTurn } from './turn.js';
+import { findOwnedSession, ownedOrNotFound, prepareTurn, type TurnResult } from './turn.js';
 import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
 
@@ -122,6 +122,19 @@ export function createTutor(deps: TutorDeps) {
       const [read, overview] = await Promise.all([visibleMessages(db, sessionId, page), sessionOverview(db, sessionId)]);
       const { questions, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
       return { ...shown, messages: read.messages, nextBefore: read.nextBefore, progress: sessionProgress(questions, rule) };
+    },
+
+    /**
+     * The session's latest turn as its reply ended, from what was saved: its messages, whether it completed the
+     * topic, and the progress it left. Undefined when the session has had no turn yet.
+     */
+    async lastTurn(sessionId: number, ownerId?: number): Promise<TurnResult | undefined> {
+      const [overview, turn] = await Promise.all([sessionOverview(db, sessionId), lastTurnMessages(db, sessionId)]);
+      const { session, questions } = ownedOrNotFound(overview, sessionId, ownerId);
+      if (!turn) return undefined;
+      // A completed session takes no more turns: its latest one completed it.
+      const topicCompleted = session.status === 'completed';
+      return { sessionId, learnerMessage: turn.learner, reply: turn.reply, topicCompleted, progress: sessionProgress(questions, rule) };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */

@@ -28,6 +28,8 @@ export type GeminiAnswer =
       delayMs?: number;
       /** Milliseconds between streamed chunks. */
       chunkDelayMs?: number;
+      /** How many chunks a streamed text comes in (3 unless given). */
+      chunks?: number;
     }
   | { status: number; message?: string; headers?: Record<string, string>; delayMs?: number };
 
@@ -99,7 +101,7 @@ export async function startGeminiDouble(behaviour: GeminiBehaviour): Promise<Gem
     }
     // Streamed: the text in several chunks, function calls in the last one with the finish reason and usage.
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const pieces = answer.text ? splitText(answer.text) : [];
+    const pieces = answer.text ? splitText(answer.text, answer.chunks ?? 3) : [];
     for (const piece of pieces) {
       if (answer.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, answer.chunkDelayMs));
       request.firstChunkAt ??= process.hrtime.bigint();
@@ -125,8 +127,8 @@ export async function startGeminiDouble(behaviour: GeminiBehaviour): Promise<Gem
   };
 }
 
-function splitText(text: string): string[] {
-  const size = Math.max(1, Math.ceil(text.length / 3));
+function splitText(text: string, chunks: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / chunks));
   const pieces: string[] = [];
   for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
   return pieces;
