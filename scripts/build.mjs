@@ -3,6 +3,7 @@
 // BENCHMARKS.md). Type checking is `npm run typecheck`'s job, not the bundler's.
 import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { build as buildWebApp } from 'vite';
 
 await rm('dist', { recursive: true, force: true });
 await build({
@@ -25,3 +26,6 @@ await build({
   banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The learner web app (web/), served at /app: static files in dist/web.
+await buildWebApp({ configFile: 'web/vite.config.ts', logLevel: 'warn' });

@@ -9,6 +9,8 @@ import { registerMetrics } from './http/metrics.routes.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
 import { catalogRoutes } from './http/catalog.routes.js';
+import { meRoutes } from './http/me.routes.js';
+import { webAppDir, webAppRoutes } from './http/web-app.js';
 import { answerClientError, answerFrameworkError } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonParser } from './http/json-body.js';
@@ -65,6 +67,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       checks: deps.health,
     }),
   );
+  await app.register(meRoutes);
   await app.register(catalogRoutes(deps.curriculum));
   await app.register(
     sessionRoutes(deps.tutor, { keys: deps.idempotency, streams: deps.replyStreams }, deps.metrics, {
@@ -74,5 +77,9 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       idempotency: { ttlMs: config.idempotencyTtlMs, leaseMs: config.tutoring.turnLeaseMs },
     }),
   );
+  if (config.webAppEnabled) {
+    const { auth } = config;
+    await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, key: auth.serviceApiKeys.length > 0 } }));
+  }
   return app;
 }

@@ -51,6 +51,8 @@ export interface Config {
   auth: AuthConfig;
   /** Origins allowed by CORS: a list, or true for any. */
   corsOrigins: string[] | true;
+  /** Whether the learner web app is served at /app. */
+  webAppEnabled: boolean;
 }
 
 /** Node's HTTP server timeouts: a slow client cannot hold a connection forever. */
@@ -237,6 +239,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         e.ENVIRONMENT === 'production' && !e.SERVICE_API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
     },
     corsOrigins: e.CORS_ORIGINS !== undefined ? corsOrigins(e.CORS_ORIGINS)! : e.ENVIRONMENT === 'production' ? [] : true,
+    webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };

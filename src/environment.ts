@@ -30,6 +30,8 @@ export const variablesSchema = z.object({
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: seconds.default(15),
   DATA_DIR: z.string().min(1).default('./data'),
   MIGRATE_ON_START: flag.default(true),
+  // Unset: on, except in production.
+  WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   GRADER_MODEL: z.string().trim().min(1).optional(),

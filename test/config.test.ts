@@ -38,6 +38,14 @@ describe('parseConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it('serves the web app except in production, unless WEB_APP_ENABLED says otherwise', () => {
+    expect(parseConfig({}).webAppEnabled).toBe(true);
+    expect(parseConfig({ WEB_APP_ENABLED: 'false' }).webAppEnabled).toBe(false);
+    const production = { ENVIRONMENT: 'production', SERVICE_API_KEY: 'k'.repeat(32) };
+    expect(parseConfig(production).webAppEnabled).toBe(false);
+    expect(parseConfig({ ...production, WEB_APP_ENABLED: 'true' }).webAppEnabled).toBe(true);
+  });
+
   it("accepts the seed's postgresql+asyncpg:// URL as a plain PostgreSQL URL", () => {
     const config = parseConfig({ DATABASE_URL: 'postgresql+asyncpg://aiuser:aipass@localhost:5433/aitraining' });
     expect(config.database).toEqual({

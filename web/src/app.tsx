@@ -1,0 +1,70 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Credentials } from './api/client.js';
+import { Chat } from './learner/chat.js';
+import { Home } from './learner/home.js';
+import { SignIn } from './learner/sign-in.js';
+
+// The app's views, in the URL's fragment so that a reload stays where it was: the learner's home (#/), a session
+// (#/sessions/12). A teacher's views will sit beside them.
+type Route = { view: 'home' } | { view: 'session'; id: number };
+
+function currentRoute(): Route {
+  const session = /^#\/sessions\/(\d+)$/.exec(location.hash);
+  return session ? { view: 'session', id: Number(session[1]) } : { view: 'home' };
+}
+
+const credentialsKey = 'ai-tutor.credentials';
+
+// Kept for this browser tab only: a shared computer's next user does not inherit a learner's token.
+function storedCredentials(): Credentials | undefined {
+  const stored = sessionStorage.getItem(credentialsKey);
+  return stored ? (JSON.parse(stored) as Credentials) : undefined;
+}
+
+export function App() {
+  const [credentials, setCredentials] = useState(storedCredentials);
+  const [route, setRoute] = useState(currentRoute);
+
+  useEffect(() => {
+    const onChange = () => setRoute(currentRoute());
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+
+  const signIn = (signedIn: Credentials) => {
+    sessionStorage.setItem(credentialsKey, JSON.stringify(signedIn));
+    setCredentials(signedIn);
+  };
+  const signOut = () => {
+    sessionStorage.removeItem(credentialsKey);
+    setCredentials(undefined);
+    location.hash = '#/';
+  };
+
+  return (
+    <>
+      <header class="bar">
+        <a class="brand" href="#/">
+          AI Tutor
+        </a>
+        {credentials && (
+          <div class="account">
+            <span>Learner {credentials.userId}</span>
+            <button type="button" class="link" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main id="main">
+        {!credentials ? (
+          <SignIn onSignedIn={signIn} />
+        ) : route.view === 'session' ? (
+          <Chat key={route.id} credentials={credentials} sessionId={route.id} onSignedOut={signOut} />
+        ) : (
+          <Home credentials={credentials} onSignedOut={signOut} />
+        )}
+      </main>
+    </>
+  );
+}

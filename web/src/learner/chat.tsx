@@ -1,0 +1,219 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, learnerApi, plainWords, type Credentials } from '../api/client.js';
+import type { Progress, SessionDetails } from '../api/types.js';
+import { ViewHeading } from './heading.js';
+import { ProgressPanel } from './progress.js';
+import { RichText } from './rich-text.js';
+import { deliverTurn, pendingTurn, type PendingTurn } from './turn.js';
+
+interface Props {
+  credentials: Credentials;
+  sessionId: number;
+  onSignedOut: () => void;
+}
+
+interface Shown {
+  role: 'user' | 'assistant';
+  content: string;
+  id: string;
+}
+
+// A key for each message sent; from getRandomValues, which (unlike randomUUID) also exists on a plain-http page.
+function newKey(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** A tutoring session: the conversation, the reply as it streams, the progress, a hint, the completion. */
+export function Chat({ credentials, sessionId, onSignedOut }: Props) {
+  const api = learnerApi(credentials);
+  const [session, setSession] = useState<SessionDetails>();
+  const [messages, setMessages] = useState<Shown[]>([]);
+  const [progress, setProgress] = useState<Progress>();
+  const [status, setStatus] = useState<SessionDetails['status']>();
+  const [draft, setDraft] = useState('');
+  const [turn, setTurn] = useState<{ message: string; reply: string }>();
+  const [error, setError] = useState<string>();
+  const [completedNow, setCompletedNow] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+  const banner = useRef<HTMLDivElement>(null);
+
+  const fail = (failure: unknown) => {
+    if (failure instanceof ApiError && failure.code === 'unauthorized') onSignedOut();
+    else setError(plainWords(failure));
+  };
+
+  const run = async (pending: PendingTurn) => {
+    setError(undefined);
+    setTurn({ message: pending.message, reply: '' });
+    try {
+      const answer = await deliverTurn(credentials, pending, (reply) => setTurn({ message: pending.message, reply }));
+      setMessages((shown) => [
+        ...shown,
+        { role: 'user', content: pending.message, id: `u${answer.user_message_id}` },
+        { role: 'assistant', content: answer.ai_message, id: `a${answer.message_id}` },
+      ]);
+      setProgress(answer.progress);
+      if (answer.topic_completed) {
+        setStatus('completed');
+        setCompletedNow(true);
+      }
+    } catch (failure) {
+      fail(failure);
+      // The message is the learner's to send again.
+      setDraft((current) => current || pending.message);
+    } finally {
+      setTurn(undefined);
+    }
+  };
+
+  useEffect(() => {
+    api.session(sessionId).then((loaded) => {
+      setSession(loaded);
+      setMessages(loaded.messages.map((message) => ({ role: message.role, content: message.content, id: `m${message.id}` })));
+      setProgress(loaded.progress);
+      setStatus(loaded.status);
+      // A message sent before a reload, not yet answered: its reply goes on here.
+      const pending = pendingTurn(sessionId);
+      if (pending && loaded.status === 'active') void run(pending);
+    }, fail);
+  }, []);
+
+  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages, turn]);
+  useEffect(() => {
+    if (completedNow) banner.current?.focus();
+    else if (!turn) input.current?.focus();
+  }, [completedNow, turn]);
+
+  const send = (message: string) => {
+    if (!message.trim() || turn) return;
+    setDraft('');
+    void run({ sessionId, message, key: newKey() });
+  };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    send(draft);
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send(draft);
+    }
+  };
+  const abandon = async () => {
+    if (!confirm('End this session? You can start the topic again later.')) return;
+    try {
+      setStatus((await api.abandon(sessionId)).status);
+    } catch (failure) {
+      fail(failure);
+    }
+  };
+
+  if (!session) {
+    return (
+      <>
+        <ViewHeading title="Session" />
+        {error ? (
+          <p role="alert" class="error">
+            {error} <a href="#/">Back to your learning</a>
+          </p>
+        ) : (
+          <p>Loading the session…</p>
+        )}
+      </>
+    );
+  }
+  const title = session.context.topic_title;
+  return (
+    <>
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="#/">Your learning</a> <span aria-hidden="true">›</span> {session.context.course_title}
+      </nav>
+      <ViewHeading title={title} />
+      <div class="chat-layout">
+        <div class="chat card">
+          <ol class="messages" aria-label="Conversation">
+            {messages.map((message) => (
+              <Bubble key={message.id} role={message.role} text={message.content} />
+            ))}
+            {turn && <Bubble role="user" text={turn.message} />}
+            {turn && (
+              <li class="message tutor">
+                <span class="who">Tutor</span>
+                {/* The reply as it streams, read out as it grows, without interrupting. */}
+                <div class="text" aria-live="polite">
+                  <RichText text={turn.reply} />
+                </div>
+              </li>
+            )}
+          </ol>
+          <div ref={bottom} />
+          <p role="status" class="typing">
+            {turn && !turn.reply ? 'The tutor is writing…' : ''}
+          </p>
+          {error && (
+            <p role="alert" class="error">
+              {error}
+            </p>
+          )}
+          {status === 'completed' && (
+            <div class="completed" role="status" tabIndex={-1} ref={banner}>
+              <p>
+                <strong>Topic completed!</strong> You have mastered “{title}”.
+              </p>
+              <a class="button primary" href="#/">
+                Choose another topic
+              </a>
+            </div>
+          )}
+          {status === 'abandoned' && (
+            <div class="ended" role="status">
+              <p>This session has ended.</p>
+              <a class="button" href="#/">
+                Back to your learning
+              </a>
+            </div>
+          )}
+          {status === 'active' && (
+            <form class="composer" onSubmit={submit}>
+              <label for="message">Your message</label>
+              <textarea
+                id="message"
+                ref={input}
+                rows={2}
+                value={draft}
+                onInput={(e) => setDraft(e.currentTarget.value)}
+                onKeyDown={onKeyDown}
+                aria-describedby="message-help"
+              />
+              <p id="message-help" class="hint">
+                Enter sends; Shift+Enter starts a new line.
+              </p>
+              <div class="actions">
+                <button type="submit" class="primary" disabled={!!turn || !draft.trim()}>
+                  Send
+                </button>
+                <button type="button" disabled={!!turn} onClick={() => send('Can I have a hint?')}>
+                  Ask for a hint
+                </button>
+                <button type="button" class="quiet" disabled={!!turn} onClick={() => void abandon()}>
+                  End session
+                </button>
+              </div>
+            </form>
+          )}
+        </div>
+        {progress && <ProgressPanel progress={progress} />}
+      </div>
+    </>
+  );
+}
+
+function Bubble({ role, text }: { role: 'user' | 'assistant'; text: string }) {
+  return (
+    <li class={`message ${role === 'user' ? 'learner' : 'tutor'}`}>
+      <span class="who">{role === 'user' ? 'You' : 'Tutor'}</span>
+      <div class="text">{role === 'user' ? text : <RichText text={text} />}</div>
+    </li>
+  );
+}
