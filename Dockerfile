@@ -8,11 +8,12 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 
-# 2. Bundle the service into dist/ (esbuild).
+# 2. Bundle the service into dist/ (esbuild) and the web app into dist/web (Vite).
 FROM deps AS build
 COPY tsconfig.json ./
 COPY scripts/build.mjs ./scripts/
 COPY src ./src
+COPY web ./web
 # The build also makes the migrated PGlite template (dist/pglite-template), from the migrations.
 COPY drizzle ./drizzle
 RUN npm run build

@@ -33,7 +33,7 @@ cp package.json package-lock.json .npmrc "$work/deps/"
 echo "== stage build: npm run build"
 mkdir -p "$work/deps/scripts"
 cp scripts/build.mjs "$work/deps/scripts/"
-cp -r tsconfig.json src drizzle "$work/deps/"
+cp -r tsconfig.json src web drizzle "$work/deps/"
 (cd "$work/deps" && npm run build >/dev/null)
 
 echo "== stage runtime: npm ci --omit=dev, dist, drizzle, curriculum"
@@ -42,8 +42,8 @@ cp package.json package-lock.json .npmrc "$work/runtime/"
 (cd "$work/runtime" && npm ci --omit=dev --no-audit --no-fund --no-progress >/dev/null)
 cp -r "$work/deps/dist" drizzle curriculum "$work/runtime/"
 
-# The model is called from a worker thread whose entry is a file of its own in dist/: a session's opening message,
-# against a minimal Gemini double, must come back from it.
+# The bundle calls the model through the AI SDK: a session's opening message, against a minimal Gemini double, must
+# come back.
 llm_check() {
   cat >"$work/llm-check.mjs" <<'CHECK'
 import { spawn } from 'node:child_process';
@@ -77,7 +77,7 @@ gemini.close();
 if (outcome) { console.error(outcome); process.exit(1); }
 CHECK
   DATA_DIR="$work/data-llm" node "$work/llm-check.mjs" $cmd >"$work/llm-check.log" 2>&1 || {
-    echo "the rehearsed image could not answer a session's opening message through its LLM thread:" >&2
+    echo "the rehearsed image could not answer a session's opening message from Gemini:" >&2
     cat "$work/llm-check.log" >&2
     exit 1
   }
@@ -94,8 +94,9 @@ NODE_ENV=production HOST=127.0.0.1 PORT=$port DATA_DIR="$work/data" $cmd >"$work
 server_pid=$!
 for _ in $(seq 1 60); do
   if PORT=$port node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
-    # The bundle serves the docs' scripts and styles from node_modules: they must be found at run time.
-    for asset in /docs/static/swagger-ui.css /redoc/redoc.standalone.js; do
+    # The bundle serves the docs' scripts and styles from node_modules, and the web app from dist/web: they must be
+    # found at run time.
+    for asset in /docs/static/swagger-ui.css /redoc/redoc.standalone.js /app/ /app/config.json; do
       PORT=$port ASSET=$asset node -e "fetch('http://127.0.0.1:' + process.env.PORT + process.env.ASSET).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" ||
         { echo "the rehearsed image does not serve $asset" >&2; exit 1; }
     done
@@ -103,7 +104,7 @@ for _ in $(seq 1 60); do
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
     llm_check
-    echo "rehearsal passed: the image's server starts, is healthy, serves its docs and calls Gemini from its LLM thread"
+    echo "rehearsal passed: the image's server starts, is healthy, serves its docs and the web app, and calls Gemini"
     exit 0
   fi
   kill -0 "$server_pid" 2>/dev/null || break

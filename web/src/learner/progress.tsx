@@ -24,8 +24,7 @@ export function ProgressPanel({ progress }: { progress: Progress }) {
         The topic is complete at {needed} correct of your last {window} answers.
       </p>
       <p class="standing">
-        {progress.passed ? 'Done: ' : 'Now: '}
-        {correct} correct of your last {graded}.
+        {graded === 0 ? 'No answer graded yet.' : `${progress.passed ? 'Done' : 'Now'}: ${correct} correct of your last ${graded}.`}
       </p>
       <div class="dots" aria-hidden="true">
         {Array.from({ length: needed }, (_, index) => (
