@@ -1,3 +1,5 @@
+// Functions passed to page.evaluate run in the browser, with its DOM.
+/// <reference lib="dom" />
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -252,7 +254,7 @@ describe('a learner on a Gemini model', () => {
 
   it('after a reload mid-reply, goes on with the same reply, made once', async () => {
     const reply = Array.from({ length: 10 }, (_, index) => `Part ${index + 1} of a long explanation.`).join(' ');
-    gemini.behave((request, index) => (request.grading ? gradeAnswer(request) : { text: reply, chunks: 10, chunkDelayMs: 250 }));
+    gemini.behave((request) => (request.grading ? gradeAnswer(request) : { text: reply, chunks: 10, chunkDelayMs: 250 }));
     const app = await openApp(browser, withGemini.url, desktop);
     const { page } = app;
     await signInWithToken(page, 22);

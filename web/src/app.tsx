@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Credentials } from './api/client.js';
+import type { Credentials } from '../../src/client/http.js';
 import { Chat } from './learner/chat.js';
 import { Home } from './learner/home.js';
 import { SignIn } from './learner/sign-in.js';

@@ -1,10 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, learnerApi, plainWords, type Credentials } from '../api/client.js';
-import type { Progress, SessionDetails } from '../api/types.js';
+import { learnerApi } from '../../../src/client/api.js';
+import { newKey } from '../../../src/client/deliver-turn.js';
+import { ApiError, type Credentials } from '../../../src/client/http.js';
+import { plainWords } from '../../../src/client/plain-words.js';
+import type { Progress, SessionDetails } from '../../../src/client/types.js';
 import { ViewHeading } from './heading.js';
 import { ProgressPanel } from './progress.js';
 import { RichText } from './rich-text.js';
-import { deliverTurn, pendingTurn, type PendingTurn } from './turn.js';
+import type { PendingTurn } from '../../../src/client/deliver-turn.js';
+import { deliverKept, pendingTurn } from './turn.js';
 
 interface Props {
   credentials: Credentials;
@@ -16,11 +20,6 @@ interface Shown {
   role: 'user' | 'assistant';
   content: string;
   id: string;
-}
-
-// A key for each message sent; from getRandomValues, which (unlike randomUUID) also exists on a plain-http page.
-function newKey(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** A tutoring session: the conversation, the reply as it streams, the progress, a hint, the completion. */
@@ -47,7 +46,7 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
     setError(undefined);
     setTurn({ message: pending.message, reply: '' });
     try {
-      const answer = await deliverTurn(credentials, pending, (reply) => setTurn({ message: pending.message, reply }));
+      const answer = await deliverKept(api, pending, (reply) => setTurn({ message: pending.message, reply }));
       setMessages((shown) => [
         ...shown,
         { role: 'user', content: pending.message, id: `u${answer.user_message_id}` },

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, learnerApi, plainWords, type Credentials, type LearnerApi } from '../api/client.js';
-import type { Course, CourseSummary, SessionSummary, Topic } from '../api/types.js';
+import { learnerApi, type LearnerApi } from '../../../src/client/api.js';
+import { ApiError, type Credentials } from '../../../src/client/http.js';
+import { plainWords } from '../../../src/client/plain-words.js';
+import type { Course, CourseSummary, SessionSummary, Topic } from '../../../src/client/types.js';
 import { ViewHeading } from './heading.js';
 
 interface Props {

@@ -1,4 +1,4 @@
-import type { Progress } from '../api/types.js';
+import type { Progress } from '../../../src/client/types.js';
 
 /** How far the learner is: what was asked and graded, and where they stand against the pass rule. */
 export function ProgressPanel({ progress }: { progress: Progress }) {

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { plainWords, whoAmI, type Credentials } from '../api/client.js';
+import { learnerApi } from '../../../src/client/api.js';
+import type { Credentials } from '../../../src/client/http.js';
+import { plainWords } from '../../../src/client/plain-words.js';
 import { ViewHeading } from './heading.js';
 
 interface AppConfig {
@@ -43,7 +45,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
     setBusy(true);
     try {
       // The service says whether the token or key is good, and whom a token signs in.
-      const caller = await whoAmI(credentials);
+      const caller = await learnerApi(credentials).me();
       onSignedIn(credentials.kind === 'token' ? { ...credentials, userId: caller.user_id! } : credentials);
     } catch (failure) {
       setError(plainWords(failure));

@@ -1,15 +1,9 @@
-import { ApiError, authHeaders, networkError, problemOf, type Credentials } from '../api/client.js';
-import { readEvents } from '../api/events.js';
-import type { Turn } from '../api/types.js';
+import type { LearnerApi } from '../../../src/client/api.js';
+import type { PendingTurn } from '../../../src/client/deliver-turn.js';
+import type { Turn } from '../../../src/client/types.js';
 
-/** A message sent and not yet answered, kept across a reload so that its reply is not lost. */
-export interface PendingTurn {
-  sessionId: number;
-  message: string;
-  /** The Idempotency-Key it was sent with: sent again, it gets the same turn, never a second one. */
-  key: string;
-}
-
+// A message sent and not yet answered is kept in the tab's storage until its reply is saved, so that a reload picks
+// its reply up where it was (the key makes sure it is answered once).
 const pendingKey = 'ai-tutor.pending-turn';
 
 export const pendingTurn = (sessionId: number): PendingTurn | undefined => {
@@ -18,101 +12,12 @@ export const pendingTurn = (sessionId: number): PendingTurn | undefined => {
   return pending?.sessionId === sessionId ? pending : undefined;
 };
 
-// Give up on a reply after this long without an answer: the learner then sees an error and can send again.
-const patienceMs = 120_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Next = 'send' | 'resume' | 'follow';
-
-/**
- * Sends a learner's message and streams the tutor's reply to `show` (the reply's text so far) until it is saved:
- * - the connection drops mid-reply: the rest is read from GET /api/sessions/{id}/stream after the last event seen;
- * - the instance writing the reply stops (`reply_interrupted`): the message is sent again, with the same key;
- * - the message is already being answered (a reload, a retry): that reply is followed from its start.
- * Rejects with an ApiError for what the learner must know (a turn in progress, a rate limit, the tutor unavailable).
- */
-export async function deliverTurn(credentials: Credentials, pending: PendingTurn, show: (text: string) => void): Promise<Turn> {
+/** Sends the message and streams its reply to `show`, keeping it across a reload until the reply is saved. */
+export async function deliverKept(api: LearnerApi, pending: PendingTurn, show: (text: string) => void): Promise<Turn> {
   sessionStorage.setItem(pendingKey, JSON.stringify(pending));
   try {
-    return await deliver(credentials, pending, show);
+    return await api.deliver(pending, show);
   } finally {
     sessionStorage.removeItem(pendingKey);
-  }
-}
-
-async function deliver(credentials: Credentials, pending: PendingTurn, show: (text: string) => void): Promise<Turn> {
-  const base = `/api/sessions/${pending.sessionId}`;
-  const deadline = Date.now() + patienceMs;
-  let next: Next = 'send';
-  let lastEventId: string | undefined;
-  let text = '';
-  for (let attempt = 0; ; attempt++) {
-    if (attempt > 0) await sleep(Math.min(4000, 500 * 2 ** Math.min(attempt - 1, 3)));
-    if (Date.now() > deadline) throw networkError();
-    let response: Response;
-    try {
-      response =
-        next === 'send'
-          ? await fetch(`${base}/message`, {
-              method: 'POST',
-              headers: { ...authHeaders(credentials), accept: 'text/event-stream', 'content-type': 'application/json', 'idempotency-key': pending.key },
-              body: JSON.stringify({ message: pending.message }),
-            })
-          : await fetch(`${base}/stream`, {
-              headers: { ...authHeaders(credentials), accept: 'text/event-stream', ...(next === 'resume' && lastEventId ? { 'last-event-id': lastEventId } : {}) },
-            });
-    } catch {
-      continue; // Unreachable for now: try again, as it was.
-    }
-    if (response.status === 204) {
-      next = 'send';
-      continue;
-    }
-    if (!response.ok) {
-      const problem = await problemOf(response);
-      // This very message is being answered: follow that reply.
-      if (problem.code === 'request_in_progress') next = 'follow';
-      else throw problem;
-      continue;
-    }
-
-    // A stream that starts the reply over (a new send, a replay, a followed reply) replaces what was shown.
-    if (next !== 'resume') {
-      text = '';
-      show(text);
-    }
-    let end: { event: string; data: string } | undefined;
-    let deltas = 0;
-    try {
-      await readEvents(response, (event) => {
-        if (event.id !== undefined) lastEventId = event.id;
-        if (event.event === 'delta') {
-          deltas++;
-          text += (JSON.parse(event.data) as { text: string }).text;
-          show(text);
-        } else if (event.event === 'done' || event.event === 'error') end = event;
-      });
-    } catch {
-      // The connection dropped mid-reply: read the rest after the last event seen (or the reply again from its start).
-      next = lastEventId ? 'resume' : 'send';
-      continue;
-    }
-    if (!end) {
-      next = lastEventId ? 'resume' : 'send';
-      continue;
-    }
-    if (end.event === 'done') {
-      // A followed stream that is only a `done` is the session's latest turn, which may not be this message's: ask.
-      if (next === 'follow' && deltas === 0) {
-        next = 'send';
-        continue;
-      }
-      return JSON.parse(end.data) as Turn;
-    }
-    const problem = JSON.parse(end.data) as { status: number; code: string; detail: string };
-    if (problem.code !== 'reply_interrupted') throw new ApiError(problem.status, problem.code, problem.detail);
-    // Its instance stopped before saving it: send the message again, with the same key.
-    next = 'send';
-    lastEventId = undefined;
   }
 }
