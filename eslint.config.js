@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // The plain-JavaScript scripts run on Node.js.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // Configuration is read once, validated, in src/config.ts (STYLE.md, convention 2).
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],

@@ -1,6 +1,6 @@
 // Functions passed to page.evaluate run in the browser, with its DOM.
 /// <reference lib="dom" />
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -19,7 +19,12 @@ const flags = [
 /** Where the browser tests write their screenshots (git-ignored). */
 export const artifactsDir = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 
-export const launchBrowser = (): Promise<Browser> => chromium.launch({ executablePath, args: flags, headless: true });
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`The browser tests need Chromium at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath, args: flags, headless: true });
+}
 
 export const phone = { width: 390, height: 844 };
 export const desktop = { width: 1280, height: 860 };

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm run chat` (the `ai-tutor-chat` command): a tutoring session in the terminal, against a running service or
+// one started in this process.
+import { ConfigError } from '../config.js';
+import { CatalogError } from '../curriculum/catalog-error.js';
+import { connect, type Connection } from './connect.js';
+import { ChatError, runChat } from './conversation.js';
+import { parseOptions, usage, UsageError } from './options.js';
+import { openTerminal } from './terminal.js';
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${usage}`);
+    return 2;
+  }
+  if (!options) {
+    console.log(usage);
+    return 0;
+  }
+  const terminal = openTerminal();
+  let connection: Connection | undefined;
+  const leave = async () => {
+    terminal.close();
+    await connection?.close();
+  };
+  // Ctrl+C closes the embedded service first, so that its database is left clean.
+  process.once('SIGINT', () => void leave().finally(() => process.exit(130)));
+  try {
+    connection = await connect(options.url);
+    terminal.say(connection.description);
+    await runChat(connection.url, options, terminal);
+    return 0;
+  } catch (error) {
+    if (error instanceof ChatError || error instanceof ConfigError || error instanceof CatalogError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await leave();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`The chat failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
