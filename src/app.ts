@@ -10,6 +10,7 @@ import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
 import { catalogRoutes } from './http/catalog.routes.js';
 import { meRoutes } from './http/me.routes.js';
+import { adminRoutes } from './http/admin.routes.js';
 import { webAppDir, webAppRoutes } from './http/web-app.js';
 import { answerClientError, answerFrameworkError } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       idempotency: { ttlMs: config.idempotencyTtlMs, leaseMs: config.tutoring.turnLeaseMs },
     }),
   );
+  await app.register(adminRoutes(deps.oversight, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
   if (config.webAppEnabled) {
     const { auth } = config;
     await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, key: auth.serviceApiKeys.length > 0 } }));

@@ -53,6 +53,8 @@ export interface Config {
   corsOrigins: string[] | true;
   /** Whether the learner web app is served at /app. */
   webAppEnabled: boolean;
+  /** A price table replacing the published one (MODEL_PRICES_FILE). */
+  modelPricesFile: string | undefined;
 }
 
 /** Node's HTTP server timeouts: a slow client cannot hold a connection forever. */
@@ -69,6 +71,8 @@ export interface AuthConfig {
    * a key is rotated: the new one first.
    */
   serviceApiKeys: string[];
+  /** Callers presenting one in X-API-Key act as an admin (ADMIN_API_KEY); two while a key is rotated. */
+  adminApiKeys: string[];
   jwt: JwtConfig | undefined;
   /** ENVIRONMENT=production with no credential configured, explicitly allowed by ALLOW_UNAUTHENTICATED. */
   unauthenticatedInProduction: boolean;
@@ -78,6 +82,9 @@ interface JwtRules {
   issuer?: string;
   audience?: string;
   userIdClaim: string;
+  /** The claim with the caller's role (learner when absent), and the one with a teacher's course ids. */
+  roleClaim: string;
+  coursesClaim: string;
   /** Refuse tokens without `exp` (AUTH_JWT_REQUIRE_EXP). */
   requireExp: boolean;
   /** Leeway for `exp`, `nbf` and `iat` against this server's clock. */
@@ -234,12 +241,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     metricsToken: e.METRICS_TOKEN,
     auth: {
       serviceApiKeys: e.SERVICE_API_KEY ? serviceKeys(e.SERVICE_API_KEY) : [],
+      adminApiKeys: e.ADMIN_API_KEY ? serviceKeys(e.ADMIN_API_KEY) : [],
       jwt: jwtConfig(e),
       unauthenticatedInProduction:
-        e.ENVIRONMENT === 'production' && !e.SERVICE_API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
+        e.ENVIRONMENT === 'production' && !e.SERVICE_API_KEY && !e.ADMIN_API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
     },
     corsOrigins: e.CORS_ORIGINS !== undefined ? corsOrigins(e.CORS_ORIGINS)! : e.ENVIRONMENT === 'production' ? [] : true,
     webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
+    modelPricesFile: e.MODEL_PRICES_FILE && path.resolve(e.MODEL_PRICES_FILE),
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };
@@ -250,6 +259,8 @@ function jwtConfig(e: Environment): AuthConfig['jwt'] {
     issuer: e.AUTH_JWT_ISSUER,
     audience: e.AUTH_JWT_AUDIENCE,
     userIdClaim: e.AUTH_USER_ID_CLAIM,
+    roleClaim: e.AUTH_ROLE_CLAIM,
+    coursesClaim: e.AUTH_COURSES_CLAIM,
     requireExp: e.AUTH_JWT_REQUIRE_EXP,
     clockToleranceSeconds: e.AUTH_JWT_CLOCK_TOLERANCE_SECONDS,
   };

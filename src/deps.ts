@@ -23,6 +23,9 @@ import type { PeriodicJob } from './periodic-job.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
+import { createOversight, type Oversight } from './oversight/oversight.js';
+import { publishedPrices } from './usage/published-prices.js';
+import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export interface Deps {
   config: Config;
@@ -31,6 +34,8 @@ export interface Deps {
   engine: TutorEngine;
   curriculum: Curriculum;
   tutor: Tutor;
+  /** What teachers and admins read across learners. */
+  oversight: Oversight;
   /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
   dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
   /** With REDIS_URL: the connection the rate limits share. */
@@ -82,7 +87,8 @@ export async function createDeps(config: Config, log: Logger, opening = openData
 export async function assembleDeps(config: Config, database: Database, log: Logger, loading = loadAdapters(config)): Promise<Deps> {
   const modules = await loading;
   const metrics = createMetrics();
-  const engine = modules.engineOf(metrics, log);
+  const { prices } = modules;
+  const engine = modules.engineOf(metrics, log, prices);
   let curriculum: Curriculum;
   let completions: CompletionRecorder;
   let dotnet: Deps['dotnet'];
@@ -123,7 +129,7 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     curriculum = createLocalCurriculum(modules.catalog!, database.db);
     completions = localCompletions;
   }
-  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, config: config.tutoring, log });
+  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, prices, config: config.tutoring, log });
   const redis = modules.Redis
     ? new modules.Redis(config.redisUrl!, {
         maxRetriesPerRequest: 1,
@@ -145,7 +151,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
-  return { config, database, engine, curriculum, tutor, dotnet, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
+  const oversight = createOversight(database.db);
+  return { config, database, engine, curriculum, tutor, oversight, dotnet, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
@@ -166,6 +173,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
  */
 async function loadAdapters(config: Config) {
   const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
+  const prices = config.modelPricesFile ? loadPriceTable(config.modelPricesFile) : publishedPrices;
   const [engineOf, dotnet, Redis] = await Promise.all([
     engineFactory(config),
     config.curriculum.source === 'dotnet'
@@ -175,11 +183,11 @@ async function loadAdapters(config: Config) {
     // alike (the bundle has no named `Redis` export).
     config.redisUrl ? import('ioredis').then((module) => module.default.Redis) : undefined,
   ]);
-  return { engineOf, dotnet, Redis, catalog };
+  return { engineOf, dotnet, Redis, catalog, prices };
 }
 
 /** The tutor the configuration asks for, with the modules of its model provider loaded only when it has one. */
-async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Logger) => TutorEngine> {
+async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Logger, prices: PriceTable) => TutorEngine> {
   const { llm, tutoring } = config;
   if (llm.provider === 'offline') {
     const { createOfflineTutor } = await import('./tutoring/offline-tutor.js');
@@ -195,10 +203,10 @@ async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Lo
       ? import('./llm/gemini.js').then(({ createGeminiModel }): LanguageModel => createGeminiModel(llm))
       : import('./llm/openai-compatible.js').then(({ createOpenAiCompatibleModel }): LanguageModel => createOpenAiCompatibleModel(llm)),
   ]);
-  return (metrics, log) => {
+  return (metrics, log, prices) => {
     logSdkWarnings(log);
     return createModelTutor({
-      model: instrumentModel(model, metrics),
+      model: instrumentModel(model, metrics, prices),
       tutorModel: llm.model,
       graderModel: llm.graderModel,
       completionMarker: tutoring.completionMarker,

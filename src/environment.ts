@@ -33,6 +33,7 @@ export const variablesSchema = z.object({
   // Unset: on, except in production.
   WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  MODEL_PRICES_FILE: z.string().trim().min(1).optional(),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   GRADER_MODEL: z.string().trim().min(1).optional(),
   COMPLETION_POLICY: z.enum(['graded', 'marker']).default('graded'),
@@ -72,6 +73,14 @@ export const variablesSchema = z.object({
       message: 'must be one key, or two separated by a comma while a key is rotated',
     })
     .optional(),
+  ADMIN_API_KEY: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => serviceKeys(value).length <= 2 && serviceKeys(value).every((key) => key.length >= 16), {
+      message: 'must be one key of 16 characters or more, or two separated by a comma while a key is rotated',
+    })
+    .optional(),
   DOTNET_CIRCUIT_BREAKER_FAILURES: positiveInt.default(5),
   DOTNET_CIRCUIT_BREAKER_RESET: seconds.default(30),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
@@ -80,6 +89,8 @@ export const variablesSchema = z.object({
   AUTH_JWT_AUDIENCE: z.string().trim().min(1).optional(),
   AUTH_USER_ID_CLAIM: z.string().trim().min(1).default('sub'),
   AUTH_JWT_REQUIRE_EXP: flag.default(true),
+  AUTH_ROLE_CLAIM: z.string().trim().min(1).default('role'),
+  AUTH_COURSES_CLAIM: z.string().trim().min(1).default('course_ids'),
   AUTH_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   ALLOW_UNAUTHENTICATED: flag.default(false),
   CORS_ORIGINS: z.string().trim().optional(),
@@ -130,6 +141,7 @@ const crossChecked = new Set<PropertyKey>([
   'COMPLETION_POLICY',
   'ENVIRONMENT',
   'SERVICE_API_KEY',
+  'ADMIN_API_KEY',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
   'ALLOW_UNAUTHENTICATED',
@@ -165,7 +177,7 @@ export const environmentSchema = variablesSchema.superRefine(
     if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
     }
-    const authenticated = env.SERVICE_API_KEY || env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL;
+    const authenticated = env.SERVICE_API_KEY || env.ADMIN_API_KEY || env.AUTH_JWT_SECRET || env.AUTH_JWKS_URL;
     if (env.ENVIRONMENT === 'production' && !authenticated && !env.ALLOW_UNAUTHENTICATED) {
       ctx.addIssue({
         code: 'custom',
@@ -173,6 +185,9 @@ export const environmentSchema = variablesSchema.superRefine(
         message:
           'production needs authentication: set SERVICE_API_KEY and/or AUTH_JWT_SECRET or AUTH_JWKS_URL (or ALLOW_UNAUTHENTICATED=true to run open)',
       });
+    }
+    if (env.ADMIN_API_KEY && env.SERVICE_API_KEY && serviceKeys(env.ADMIN_API_KEY).some((key) => serviceKeys(env.SERVICE_API_KEY!).includes(key))) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'must differ from SERVICE_API_KEY: the admin key grants what the service key must not' });
     }
     if (env.CORS_ORIGINS !== undefined && corsOrigins(env.CORS_ORIGINS) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'must be a comma-separated list or a JSON array of origins, or *' });
@@ -200,7 +215,7 @@ export const environmentSchema = variablesSchema.superRefine(
   { when: (payload) => !payload.issues.some((issue) => crossChecked.has(issue.path?.[0] ?? '')) },
 );
 
-/** SERVICE_API_KEY: one key, or the new and the old key while callers move to the new one. */
+/** SERVICE_API_KEY or ADMIN_API_KEY: one key, or the new and the old key while callers move to the new one. */
 export function serviceKeys(value: string): string[] {
   return value.split(',').map((key) => key.trim());
 }

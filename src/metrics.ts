@@ -30,6 +30,12 @@ export function createMetrics() {
       labelNames: ['provider', 'model', 'type'],
       registers,
     }),
+    llmCost: new Counter({
+      name: 'llm_cost_usd_total',
+      help: 'What LLM calls cost, in USD, by provider and model (models with a price in the price table)',
+      labelNames: ['provider', 'model'],
+      registers,
+    }),
     dotnetDuration: new Histogram({
       name: 'dotnet_call_duration_seconds',
       help: '.NET backend calls (each attempt) by endpoint and outcome',

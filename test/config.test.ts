@@ -46,6 +46,16 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...production, WEB_APP_ENABLED: 'true' }).webAppEnabled).toBe(true);
   });
 
+  it('takes an admin key (two during a rotation) that is not a service key', () => {
+    expect(parseConfig({ ADMIN_API_KEY: 'an-admin-key-0001,an-admin-key-0002' }).auth.adminApiKeys).toEqual(['an-admin-key-0001', 'an-admin-key-0002']);
+    expect(problemsOf({ ADMIN_API_KEY: 'short' })).toEqual([expect.stringMatching(/^ADMIN_API_KEY: .*16 characters/)]);
+    expect(problemsOf({ ADMIN_API_KEY: 'the-same-key-for-both', SERVICE_API_KEY: 'the-same-key-for-both' })).toEqual([
+      expect.stringMatching(/^ADMIN_API_KEY: must differ from SERVICE_API_KEY/),
+    ]);
+    // The admin key alone is authentication enough for production.
+    expect(parseConfig({ ENVIRONMENT: 'production', ADMIN_API_KEY: 'an-admin-key-0001' }).auth.unauthenticatedInProduction).toBe(false);
+  });
+
   it("accepts the seed's postgresql+asyncpg:// URL as a plain PostgreSQL URL", () => {
     const config = parseConfig({ DATABASE_URL: 'postgresql+asyncpg://aiuser:aipass@localhost:5433/aitraining' });
     expect(config.database).toEqual({

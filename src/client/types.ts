@@ -1,8 +1,10 @@
 // The API's JSON, as the app reads it (the OpenAPI document at /docs is the reference).
 
 export interface Caller {
-  kind: 'user' | 'service' | 'open';
+  kind: 'user' | 'service' | 'admin' | 'open';
   user_id: number | null;
+  role: 'learner' | 'teacher' | 'admin' | null;
+  course_ids: number[];
 }
 
 export interface CourseSummary {

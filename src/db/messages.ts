@@ -3,7 +3,7 @@ import { preparedFor, type Db } from './client.js';
 import { chatMessages, chatSessions, messageRole } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
-export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
+export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'kind' | 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
 
 /**
  * Writes a new session's first messages, in the given order (ids, and so conversation order, follow it): its
@@ -43,7 +43,7 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   const values = sql.join(
     messages.map(
       (message, index) =>
-        sql`(${index + 1}::integer, ${message.role}::text, ${message.content}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
+        sql`(${index + 1}::integer, ${message.role}::text, ${message.content}::text, ${message.kind ?? null}::text, ${message.promptTokens ?? null}::integer, ${message.outputTokens ?? null}::integer, ${message.cachedTokens ?? null}::integer)`,
     ),
     sql`, `,
   );
@@ -55,9 +55,9 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
       where ${s.id} = ${sessionId} and ${s.turnLeaseToken} = ${token} and ${s.status} = 'active'
       returning ${s.id} as id, ${s.conversationLength} as length
     )
-    insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
-    select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
-    from released cross join (values ${values}) as v(ord, role, content, prompt, output, cached)
+    insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.kind)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
+    select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, v.kind, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
+    from released cross join (values ${values}) as v(ord, role, content, kind, prompt, output, cached)
     order by v.ord
     returning ${column(m.id)} as id, ${column(m.position)} as position, ${column(m.createdAt)} as created_at`)) as {
     rows: { id: number; position: number; created_at: Date | string }[];
@@ -68,6 +68,7 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   return result.rows
     .sort((a, b) => a.position - b.position)
     .map((row) => ({
+      kind: null,
       promptTokens: null,
       outputTokens: null,
       cachedTokens: null,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const sessionStatus = pgEnum('session_status', ['active', 'completed', 'abandoned']);
 export const messageRole = pgEnum('message_role', ['system', 'user', 'assistant']);
@@ -51,6 +51,8 @@ export const chatMessages = pgTable(
      * whatever plan PostgreSQL picks; "the newest 50" (ORDER BY … LIMIT) let it read the whole conversation.
      */
     position: integer('position').notNull(),
+    /** A learner's message as the turn took it: an answer to the pending question, a hint request, or a question of theirs. */
+    kind: text('kind').$type<'answer' | 'hint' | 'question'>(),
     createdAt: createdAt(),
     ...tokenUsage(),
   },
@@ -196,4 +198,38 @@ export const replyStreams = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('reply_streams_session_idx').on(table.sessionId, table.createdAt), index('reply_streams_updated_idx').on(table.updatedAt)],
+);
+
+export const modelCallKind = pgEnum('model_call_kind', ['tutor', 'grader', 'moderation']);
+
+/**
+ * Every model call a learner's turn caused, with its tokens and what it cost: usage reports, budgets and the
+ * oversight views read it. Written in the transaction that saves the turn (or starts the session).
+ */
+export const modelCalls = pgTable(
+  'model_calls',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    // The session's, copied: usage is grouped and budgets are counted by learner and course without a join.
+    userId: integer('user_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    kind: modelCallKind('kind').notNull(),
+    /** Null for calls recorded before models were (their tokens were kept on the messages and grades). */
+    model: text('model'),
+    promptTokens: integer('prompt_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    /** Prompt tokens served from the provider's cache, included in promptTokens. */
+    cachedTokens: integer('cached_tokens').notNull(),
+    /** USD, from the price table when the call was made; null for a model without a price. */
+    costUsd: numeric('cost_usd', { precision: 14, scale: 8, mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('model_calls_user_idx').on(table.userId, table.createdAt),
+    index('model_calls_created_idx').on(table.createdAt),
+    index('model_calls_session_idx').on(table.sessionId),
+  ],
 );

@@ -5,11 +5,21 @@ import type { AuthConfig, JwtConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { isPublicRoute } from './public-routes.js';
 
+/** A token's role: its learning routes are always its own; the oversight routes depend on it. */
+export type Role = 'learner' | 'teacher' | 'admin';
+
 /**
- * Who is calling. `service`: a trusted server holding SERVICE_API_KEY, acting for any user. `user`: a learner
- * identified by a token, limited to their own sessions. `open`: a public route, or no authentication is configured.
+ * Who is calling. `service`: a trusted server holding SERVICE_API_KEY, acting for any learner. `admin`: a caller
+ * holding ADMIN_API_KEY. `user`: someone identified by a token, limited to their own sessions, with a role (and,
+ * for a teacher, the courses they teach). `open`: a public route, or no authentication is configured.
  */
-export type Principal = { kind: 'service' } | { kind: 'user'; userId: number } | { kind: 'open' };
+export type Principal =
+  | { kind: 'service' }
+  | { kind: 'admin' }
+  | { kind: 'user'; userId: number; role: Role; courseIds: number[] }
+  | { kind: 'open' };
+
+const roles: readonly Role[] = ['learner', 'teacher', 'admin'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +39,8 @@ const unauthorized = () => new AppError('unauthorized', 'Missing or invalid cred
  */
 export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
   const verify = tokenVerifier(config.jwt);
-  const keyDigests = config.serviceApiKeys.map(digest);
+  const serviceDigests = config.serviceApiKeys.map(digest);
+  const adminDigests = config.adminApiKeys.map(digest);
   app.decorateRequest('principal', null as never);
   app.decorateRequest('authFailure', null);
   app.addHook('preParsing', async (request) => {
@@ -51,21 +62,28 @@ export function registerAuth(app: FastifyInstance, config: AuthConfig): void {
     const open: Principal = { kind: 'open' };
     // An unknown route runs no handler: it is answered 404 whoever asks (and counted by the per-address rate limit).
     if (isPublicRoute(request) || request.is404) return open;
-    if (keyDigests.length === 0 && !verify) return open;
+    if (serviceDigests.length === 0 && adminDigests.length === 0 && !verify) return open;
 
     const token = bearerToken(request);
     if (token !== undefined) {
       // A token that does not verify is refused even alongside a valid key: the caller meant the token.
       if (!verify) throw unauthorized();
-      return { kind: 'user', userId: await verify(token) };
+      return { kind: 'user', ...(await verify(token)) };
     }
     const key = request.headers['x-api-key'];
-    if (typeof key === 'string' && matchesAny(digest(key), keyDigests)) return { kind: 'service' };
+    if (typeof key === 'string') {
+      const presented = digest(key);
+      // Both lists are compared in full, so that the time taken does not tell which kind of key matched.
+      const admin = matchesAny(presented, adminDigests);
+      const service = matchesAny(presented, serviceDigests);
+      if (admin) return { kind: 'admin' };
+      if (service) return { kind: 'service' };
+    }
     throw unauthorized();
   }
 }
 
-/** The user a request is limited to, or undefined when it may act for any user. */
+/** The user a request's learning routes are limited to (a token's), or undefined when it may act for any user. */
 export function ownerOf(request: FastifyRequest): number | undefined {
   return request.principal.kind === 'user' ? request.principal.userId : undefined;
 }
@@ -77,7 +95,13 @@ function matchesAny(presented: Buffer, expected: Buffer[]): boolean {
   return matched;
 }
 
-function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<number>) | undefined {
+interface TokenIdentity {
+  userId: number;
+  role: Role;
+  courseIds: number[];
+}
+
+function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<TokenIdentity>) | undefined {
   if (!jwt) return undefined;
   const key: Uint8Array | JWTVerifyGetKey =
     jwt.kind === 'secret' ? new TextEncoder().encode(jwt.secret) : createRemoteJWKSet(new URL(jwt.url));
@@ -102,8 +126,10 @@ function tokenVerifier(jwt: JwtConfig | undefined): ((token: string) => Promise<
     // jose checks `iat` only against a maximum age; a token issued in the future is as suspect as one not yet valid.
     if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + jwt.clockToleranceSeconds) throw unauthorized();
     const userId = userIdOf(payload[jwt.userIdClaim]);
-    if (userId === undefined) throw unauthorized();
-    return userId;
+    const role = roleOf(payload[jwt.roleClaim]);
+    const courseIds = role === 'teacher' ? courseIdsOf(payload[jwt.coursesClaim]) : [];
+    if (userId === undefined || role === undefined || courseIds === undefined) throw unauthorized();
+    return { userId, role, courseIds };
   };
 }
 
@@ -123,6 +149,20 @@ const maxUserId = 2147483647;
 export function userIdOf(claim: unknown): number | undefined {
   const id = typeof claim === 'number' ? claim : typeof claim === 'string' && /^[1-9][0-9]{0,9}$/.test(claim) ? Number(claim) : undefined;
   return id !== undefined && Number.isInteger(id) && id >= 1 && id <= maxUserId ? id : undefined;
+}
+
+/** A token's role: learner when the claim is absent; a value that is not one of the roles is refused, not guessed. */
+function roleOf(claim: unknown): Role | undefined {
+  if (claim === undefined) return 'learner';
+  return roles.find((role) => role === claim);
+}
+
+/** A teacher's courses: a list of ids, each as a user id is written (none when absent); anything else is refused. */
+function courseIdsOf(claim: unknown): number[] | undefined {
+  if (claim === undefined) return [];
+  if (!Array.isArray(claim) || claim.length > 1000) return undefined;
+  const ids = claim.map(userIdOf);
+  return ids.every((id) => id !== undefined) ? (ids as number[]) : undefined;
 }
 
 /** The Bearer token presented, '' for a malformed one, undefined when none (other schemes are not ours). */

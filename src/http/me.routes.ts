@@ -7,9 +7,14 @@ import { id } from './session-schemas.js';
 const meSchema = z
   .object({
     kind: z
-      .enum(['user', 'service', 'open'])
-      .describe('user: a learner signed in with a token; service: the service API key; open: no authentication is configured'),
-    user_id: id.nullable().describe('The learner a token signs in; null for the others, who name a learner in each request'),
+      .enum(['user', 'service', 'admin', 'open'])
+      .describe('user: signed in with a token; service: the service API key; admin: the admin API key; open: no authentication is configured'),
+    user_id: id.nullable().describe('The user a token signs in; null for the others, who name a learner in each request'),
+    role: z
+      .enum(['learner', 'teacher', 'admin'])
+      .nullable()
+      .describe("A token's role (learner when its role claim is absent); admin for the admin key; null for the others"),
+    course_ids: z.array(id).describe('The courses a teacher teaches; empty for everyone else'),
   })
   .meta({ id: 'Caller' });
 
@@ -26,7 +31,13 @@ export const meRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const { principal } = request;
-      return { kind: principal.kind, user_id: principal.kind === 'user' ? principal.userId : null };
+      const user = principal.kind === 'user' ? principal : undefined;
+      return {
+        kind: principal.kind,
+        user_id: user?.userId ?? null,
+        role: user?.role ?? (principal.kind === 'admin' ? 'admin' : null),
+        course_ids: user?.courseIds ?? [],
+      };
     },
   );
 };

@@ -1,15 +1,18 @@
 import type { Metrics } from '../metrics.js';
+import { costOf, type PriceTable } from '../usage/prices.js';
 import type { LanguageModel, TokenUsage } from './llm.js';
 
 /**
  * The same model, measured: each call's duration (`call` is `text` for a reply, `object` for a structured answer
- * such as a grade), errors by kind, and tokens by type.
+ * such as a grade), errors by kind, tokens by type, and what the calls cost (for models with a price).
  */
-export function instrumentModel(model: LanguageModel, metrics: Metrics): LanguageModel {
+export function instrumentModel(model: LanguageModel, metrics: Metrics, prices: PriceTable): LanguageModel {
   const countTokens = (labels: { provider: string; model: string }, usage: TokenUsage) => {
     metrics.llmTokens.inc({ ...labels, type: 'prompt' }, usage.promptTokens);
     metrics.llmTokens.inc({ ...labels, type: 'output' }, usage.outputTokens);
     metrics.llmTokens.inc({ ...labels, type: 'cached' }, usage.cachedTokens);
+    const cost = costOf(prices, labels.model, usage);
+    if (cost !== null) metrics.llmCost.inc(labels, cost);
   };
   const failed = (call: string, error: unknown) =>
     metrics.llmErrors.inc({

@@ -56,6 +56,8 @@ export function createModelTutor({ model, tutorModel, graderModel, completionMar
   return {
     provider: model.provider,
     model: tutorModel,
+    graderModel,
+    usesModel: true,
 
     async *reply(request: ReplyRequest): AsyncGenerator<ReplyEvent> {
       const events = model.generateText({

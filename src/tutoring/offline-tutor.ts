@@ -10,6 +10,8 @@ export function createOfflineTutor(): TutorEngine {
   return {
     provider: 'offline',
     model: 'offline-tutor',
+    graderModel: 'offline-tutor',
+    usesModel: false,
     reply: (request) => replyEvents(request),
     async grade(question, answer) {
       if (matchesAcceptedAnswer(answer, question.acceptedAnswers)) {

@@ -13,6 +13,7 @@ import {
 } from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import { keepRenewing } from '../renewal.js';
+import { recordModelCalls } from '../usage/model-calls.js';
 import { classifyReply, equalsAcceptedAnswer } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
@@ -177,7 +178,7 @@ async function runTurn(
 
   const save = async (writer: Db): Promise<TurnResult> => {
     const saved = await saveTurnMessages(writer, sessionId, lease, [
-      { role: 'user', content: message },
+      { role: 'user', content: message, kind },
       { role: 'assistant', content: reply.text, ...reply.usage },
     ]);
     if (!saved) throw await whyNotSaved(writer, sessionId);
@@ -194,6 +195,13 @@ async function runTurn(
       });
     }
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+    if (context.engine.usesModel) {
+      const { engine } = context;
+      await recordModelCalls(writer, context.prices, session, [
+        ...(grade?.usage ? [{ kind: 'grader' as const, model: engine.graderModel, usage: grade.usage }] : []),
+        { kind: 'tutor', model: engine.model, usage: reply.usage },
+      ]);
+    }
     if (completes) {
       await completeSession(writer, sessionId, now);
       const { userId, courseId, topicId } = session;
@@ -205,9 +213,9 @@ async function runTurn(
     await commitWith?.(writer, result);
     return result;
   };
-  // A turn that only adds its two messages is one statement. One that also grades, asks, completes or records an
-  // idempotent answer writes it all in one transaction, whose first statement locks the session's row.
-  return (pending && grade) || newQuestion || completes || commitWith ? context.transaction(save) : save(context.db);
+  // A turn that only adds its two messages is one statement. One that also grades, asks, completes, records model
+  // calls or an idempotent answer writes it all in one transaction, whose first statement locks the session's row.
+  return (pending && grade) || newQuestion || completes || commitWith || context.engine.usesModel ? context.transaction(save) : save(context.db);
 }
 
 /**

@@ -70,6 +70,10 @@ export type ReplyEvent =
 export interface TutorEngine {
   readonly provider: string;
   readonly model: string;
+  /** The model that grades answers. */
+  readonly graderModel: string;
+  /** Whether its replies and grades come from model calls (which cost tokens), or from the offline tutor. */
+  readonly usesModel: boolean;
   /** One reply, from one model call at most. */
   reply(request: ReplyRequest): AsyncIterable<ReplyEvent>;
   /** Grades one answer in isolation: it sees the question and the answer, never the conversation. */

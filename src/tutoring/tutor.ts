@@ -16,6 +16,8 @@ import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, typ
 import { findOwnedSession, ownedOrNotFound, prepareTurn, type TurnResult } from './turn.js';
 import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
+import { recordModelCalls } from '../usage/model-calls.js';
+import type { PriceTable } from '../usage/prices.js';
 
 export interface TutorDeps {
   db: Db;
@@ -24,6 +26,8 @@ export interface TutorDeps {
   curriculum: Curriculum;
   /** Where a completed topic is recorded, in the completing turn's transaction. */
   completions: CompletionRecorder;
+  /** What each model call costs, recorded with it. */
+  prices: PriceTable;
   config: TutoringConfig;
   log: Logger;
 }
@@ -90,6 +94,9 @@ export function createTutor(deps: TutorDeps) {
         ]);
         if (graded && reply.question) {
           await insertAssessment(tx, newAssessment(session.id, withBankDetails(reply.question, topic.questions), opening!.id));
+        }
+        if (deps.engine.usesModel) {
+          await recordModelCalls(tx, deps.prices, session, [{ kind: 'tutor', model: deps.engine.model, usage: reply.usage }]);
         }
         const started = { session, initialMessage: opening! };
         await commitWith?.(tx, started);

@@ -80,15 +80,15 @@ describe('GET /api/me', () => {
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(secret));
-    expect((await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).json()).toEqual({ kind: 'user', user_id: 42 });
-    expect((await t.app.inject({ url: '/api/me', headers: { 'x-api-key': serviceKey } })).json()).toEqual({ kind: 'service', user_id: null });
+    expect((await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).json()).toEqual({ kind: 'user', user_id: 42, role: 'learner', course_ids: [] });
+    expect((await t.app.inject({ url: '/api/me', headers: { 'x-api-key': serviceKey } })).json()).toEqual({ kind: 'service', user_id: null, role: null, course_ids: [] });
     expectProblem(await t.app.inject({ url: '/api/me' }), 401, 'unauthorized');
   });
 
   it('says when no authentication is configured', async () => {
     const open = await buildTestApp();
     try {
-      expect((await open.app.inject({ url: '/api/me' })).json()).toEqual({ kind: 'open', user_id: null });
+      expect((await open.app.inject({ url: '/api/me' })).json()).toEqual({ kind: 'open', user_id: null, role: null, course_ids: [] });
     } finally {
       await open.close();
     }

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { id, idText, sessionSchema, timestamp, usageSchema } from './session-schemas.js';
+
+// The oversight routes' requests and responses (/api/admin/...).
+
+/** RFC 3339: a date and time with its offset (Z or ±hh:mm). */
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .describe('RFC 3339 date and time, such as 2026-12-01T00:00:00Z');
+
+export const pageQuery = {
+  limit: z.coerce
+    .number()
+    .pipe(z.number().int().min(1).max(100))
+    .default(20)
+    .describe('Items per page, 1 to 100'),
+  before: idText.optional().describe('The `next_before` of the previous page'),
+};
+
+export const rangeQuery = {
+  from: instant.optional().describe('From this instant (inclusive)'),
+  to: instant.optional().describe('Until this instant (exclusive)'),
+};
+
+export const sessionsQuery = z.strictObject({
+  course_id: idText.optional(),
+  topic_id: idText.optional(),
+  user_id: idText.optional(),
+  status: z.enum(['active', 'completed', 'abandoned']).optional(),
+  ...rangeQuery,
+  ...pageQuery,
+});
+
+export const learnerParams = z.strictObject({ user_id: idText.describe('The learner’s id') });
+export const analyticsQuery = z.strictObject({ course_id: idText.optional() });
+export const usageQuery = z.strictObject({
+  group_by: z.enum(['learner', 'course', 'model']),
+  ...rangeQuery,
+  limit: z.coerce
+    .number()
+    .pipe(z.number().int().min(1).max(1000))
+    .default(100)
+    .describe('Groups per page, 1 to 1000 (every model is listed at once)'),
+  before: idText.optional().describe('The `next_before` of the previous page (learner and course groups)'),
+});
+
+export const spendingSchema = usageSchema
+  .extend({
+    cost_usd: z.number().nullable().describe('USD, from the price table; null when a call’s model has no price'),
+    model_calls: z.number().int(),
+  })
+  .meta({ id: 'Spending', description: 'LLM tokens, cost and calls' });
+
+export const overseenSessionSchema = sessionSchema
+  .extend({
+    course_title: z.string(),
+    topic_title: z.string(),
+    turns: z.number().int().describe('The learner’s messages'),
+    last_activity_at: timestamp,
+    usage: spendingSchema,
+  })
+  .meta({ id: 'OverseenSession' });
+
+const nextBefore = id.nullable().describe('The `before` of the next page; null when there is none');
+
+export const sessionsPageSchema = z.object({ items: z.array(overseenSessionSchema), next_before: nextBefore }).meta({ id: 'OverseenSessions' });
+
+export const transcriptSchema = overseenSessionSchema
+  .extend({
+    messages: z.array(
+      z.object({
+        id,
+        role: z.enum(['user', 'assistant']),
+        kind: z.enum(['answer', 'hint', 'question']).nullable().describe('A learner message as the turn took it; null for the tutor’s'),
+        content: z.string(),
+        timestamp,
+      }),
+    ),
+    questions: z.array(
+      z.object({
+        id,
+        question: z.string(),
+        expected_answer: z.string(),
+        accepted_answers: z.array(z.string()),
+        status: z.enum(['pending', 'graded', 'skipped']),
+        learner_answer: z.string().nullable(),
+        correct: z.boolean().nullable(),
+        feedback: z.string().nullable(),
+        question_message_id: id.nullable(),
+        answer_message_id: id.nullable(),
+        asked_at: timestamp,
+        graded_at: timestamp.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Transcript' });
+
+const topicRef = { topic_id: id, course_id: id, topic_title: z.string() };
+
+export const learnerSchema = z
+  .object({
+    user_id: id,
+    topics_completed: z.array(z.object({ ...topicRef, session_id: id, completed_at: timestamp })),
+    struggles: z.array(z.object({ ...topicRef, wrong_answers: z.number().int(), graded_answers: z.number().int() })),
+    sessions: z.array(overseenSessionSchema),
+    usage: spendingSchema,
+  })
+  .meta({ id: 'LearnerOverview' });
+
+export const topicAnalyticsSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        ...topicRef,
+        sessions_started: z.number().int(),
+        sessions_completed: z.number().int(),
+        sessions_abandoned: z.number().int(),
+        completion_rate: z.number().describe('Completed sessions over started ones'),
+        abandonment_rate: z.number(),
+        median_turns_to_completion: z.number().nullable(),
+        median_minutes_to_completion: z.number().nullable(),
+        hint_requests: z.number().int(),
+        most_missed_questions: z.array(z.object({ question: z.string(), wrong_answers: z.number().int(), graded_answers: z.number().int() })),
+      }),
+    ),
+  })
+  .meta({ id: 'TopicAnalytics' });
+
+export const usageReportSchema = z
+  .object({
+    group_by: z.enum(['learner', 'course', 'model']),
+    items: z.array(
+      spendingSchema.extend({
+        user_id: id.optional(),
+        course_id: id.optional(),
+        model: z.string().nullable().optional().describe('Null for calls recorded before models were'),
+      }),
+    ),
+    next_before: nextBefore,
+  })
+  .meta({ id: 'UsageReport' });

@@ -1,0 +1,117 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Oversight } from '../oversight/oversight.js';
+import {
+  presentLearner,
+  presentOverseenSession,
+  presentTopicAnalytics,
+  presentTranscript,
+  presentUsage,
+} from './admin-presenters.js';
+import {
+  analyticsQuery,
+  learnerParams,
+  learnerSchema,
+  sessionsPageSchema,
+  sessionsQuery,
+  topicAnalyticsSchema,
+  transcriptSchema,
+  usageQuery,
+  usageReportSchema,
+} from './admin-schemas.js';
+import { problemResponses } from './errors.js';
+import { oversightScope } from './oversight-access.js';
+import { sessionIdParams } from './session-schemas.js';
+
+export interface AdminRouteOptions {
+  /** No authentication is configured, outside production: every caller is an admin. */
+  openIsAdmin: boolean;
+}
+
+const denied = ['unauthorized', 'forbidden'] as const;
+
+/**
+ * The oversight routes, for teachers (their courses) and admins: sessions across learners, transcripts with the
+ * expected answers and grades, learners, topic analytics, and (admins only) usage and cost.
+ */
+export const adminRoutes =
+  (oversight: Oversight, options: AdminRouteOptions): FastifyPluginAsync =>
+  async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    const forTeachers = { teachers: true, openIsAdmin: options.openIsAdmin };
+    const forAdmins = { teachers: false, openIsAdmin: options.openIsAdmin };
+
+    routes.get(
+      '/api/admin/sessions',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Sessions across learners, newest first, with their turns, tokens and cost',
+          querystring: sessionsQuery,
+          response: { 200: sessionsPageSchema, ...problemResponses(...denied) },
+        },
+      },
+      async (request) => {
+        const scope = oversightScope(request, forTeachers);
+        const { course_id, topic_id, user_id, status, from, to, limit, before } = request.query;
+        const page = await oversight.sessions(scope, { courseId: course_id, topicId: topic_id, userId: user_id, status, from, to }, limit, before);
+        return { items: page.items.map(presentOverseenSession), next_before: page.nextBefore };
+      },
+    );
+
+    routes.get(
+      '/api/admin/sessions/:id',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'A session’s transcript: each question asked, its expected answer, the learner’s answer and the grade',
+          params: sessionIdParams,
+          response: { 200: transcriptSchema, ...problemResponses(...denied, 'session_not_found') },
+        },
+      },
+      async (request) => presentTranscript(await oversight.transcript(oversightScope(request, forTeachers), request.params.id)),
+    );
+
+    routes.get(
+      '/api/admin/learners/:user_id',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'A learner: topics completed, struggles, sessions, tokens and cost',
+          params: learnerParams,
+          response: { 200: learnerSchema, ...problemResponses(...denied, 'learner_not_found') },
+        },
+      },
+      async (request) => presentLearner(await oversight.learner(oversightScope(request, forTeachers), request.params.user_id)),
+    );
+
+    routes.get(
+      '/api/admin/analytics/topics',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Per topic: sessions started, completed and abandoned, pace to completion, hints, the questions most often missed',
+          querystring: analyticsQuery,
+          response: { 200: topicAnalyticsSchema, ...problemResponses(...denied, 'course_not_found') },
+        },
+      },
+      async (request) => presentTopicAnalytics(await oversight.topicAnalytics(oversightScope(request, forTeachers), request.query.course_id)),
+    );
+
+    routes.get(
+      '/api/admin/usage',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Tokens and cost of the model calls, per learner, course or model (admins only)',
+          querystring: usageQuery,
+          response: { 200: usageReportSchema, ...problemResponses(...denied) },
+        },
+      },
+      async (request) => {
+        oversightScope(request, forAdmins);
+        const { group_by, from, to, limit, before } = request.query;
+        return presentUsage(group_by, await oversight.usage(group_by, { from, to }, limit, before));
+      },
+    );
+  };
