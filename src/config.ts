@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { BudgetConfig } from './usage/budgets.js';
 import { corsOrigins, environmentSchema, providerOf, serviceKeys, type Environment } from './environment.js';
 
 export type LlmProviderName = 'offline' | 'gemini' | 'openai';
@@ -55,6 +56,7 @@ export interface Config {
   webAppEnabled: boolean;
   /** A price table replacing the published one (MODEL_PRICES_FILE). */
   modelPricesFile: string | undefined;
+  budgets: BudgetConfig;
 }
 
 /** Node's HTTP server timeouts: a slow client cannot hold a connection forever. */
@@ -249,6 +251,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS !== undefined ? corsOrigins(e.CORS_ORIGINS)! : e.ENVIRONMENT === 'production' ? [] : true,
     webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
     modelPricesFile: e.MODEL_PRICES_FILE && path.resolve(e.MODEL_PRICES_FILE),
+    budgets: { learnerDailyTokens: e.LEARNER_DAILY_TOKEN_BUDGET, dailyTokens: e.DAILY_TOKEN_BUDGET },
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };

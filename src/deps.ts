@@ -25,6 +25,7 @@ import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 import { createOversight, type Oversight } from './oversight/oversight.js';
 import { publishedPrices } from './usage/published-prices.js';
+import { createBudgets } from './usage/budgets.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export interface Deps {
@@ -129,7 +130,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     curriculum = createLocalCurriculum(modules.catalog!, database.db);
     completions = localCompletions;
   }
-  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, prices, config: config.tutoring, log });
+  const budgets = createBudgets(database.db, config.budgets);
+  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, prices, budgets, config: config.tutoring, log });
   const redis = modules.Redis
     ? new modules.Redis(config.redisUrl!, {
         maxRetriesPerRequest: 1,

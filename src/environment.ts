@@ -33,6 +33,8 @@ export const variablesSchema = z.object({
   // Unset: on, except in production.
   WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  LEARNER_DAILY_TOKEN_BUDGET: positiveInt.optional(),
+  DAILY_TOKEN_BUDGET: positiveInt.optional(),
   MODEL_PRICES_FILE: z.string().trim().min(1).optional(),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   GRADER_MODEL: z.string().trim().min(1).optional(),

@@ -24,6 +24,7 @@ export const errorStatus = {
   validation_failed: 422,
   idempotency_key_reused: 422,
   rate_limited: 429,
+  budget_exceeded: 429,
   headers_too_large: 431,
   internal_error: 500,
   not_supported_by_curriculum: 501,

@@ -10,6 +10,8 @@ export function plainWords(error: unknown): string {
     case 'turn_in_progress':
     case 'request_in_progress':
       return 'The tutor is still answering your previous message. Wait for its reply, then send again.';
+    case 'budget_exceeded':
+      return `${error.detail} Try again tomorrow.`;
     case 'rate_limited':
       return `You are sending messages faster than allowed. Try again${wait}.`;
     case 'dependency_unavailable':

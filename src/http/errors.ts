@@ -26,6 +26,7 @@ const titles: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   validation_failed: 'Invalid request',
   idempotency_key_reused: 'Idempotency key reused for another request',
+  budget_exceeded: 'Token budget used up',
   rate_limited: 'Too many requests',
   headers_too_large: 'Request headers too large',
   internal_error: 'Internal server error',

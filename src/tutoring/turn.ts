@@ -75,6 +75,7 @@ export async function prepareTurn(context: TutorContext, sessionId: number, mess
     await releaseTurnLease(db, sessionId, lease).catch((error: unknown) => log.warn({ err: error, sessionId }, 'turn lease not released'));
   };
   try {
+    if (context.engine.usesModel) await context.budgets.check(found.session.userId);
     giveBackSlot = context.slots.take();
     const inputs = await readTurnInputs(context, found);
     return {

@@ -18,6 +18,7 @@ import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
 import { recordModelCalls } from '../usage/model-calls.js';
 import type { PriceTable } from '../usage/prices.js';
+import type { Budgets } from '../usage/budgets.js';
 
 export interface TutorDeps {
   db: Db;
@@ -28,6 +29,8 @@ export interface TutorDeps {
   completions: CompletionRecorder;
   /** What each model call costs, recorded with it. */
   prices: PriceTable;
+  /** Daily token budgets, checked before a turn calls a model. */
+  budgets: Budgets;
   config: TutoringConfig;
   log: Logger;
 }
@@ -70,6 +73,7 @@ export function createTutor(deps: TutorDeps) {
       if (prompt.warning) log.warn({ topicId: topic.id }, prompt.warning);
 
       const graded = config.completionPolicy === 'graded';
+      if (deps.engine.usesModel) await deps.budgets.check(input.userId);
       const giveBackSlot = slots.take();
       const reply = await ask({
         system: prompt.text,

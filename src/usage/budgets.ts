@@ -1,0 +1,73 @@
+import type { Db } from '../db/client.js';
+import { tokensSince } from '../db/model-calls.js';
+import { AppError } from '../errors.js';
+
+export interface BudgetConfig {
+  /** Prompt and output tokens a learner's turns may use in a UTC day (LEARNER_DAILY_TOKEN_BUDGET). */
+  learnerDailyTokens?: number;
+  /** The same, for the whole deployment (DAILY_TOKEN_BUDGET). */
+  dailyTokens?: number;
+}
+
+/** Where the deployment stands against its daily budget. */
+export interface DayUsage {
+  day: string;
+  used: number;
+  budget: number;
+}
+
+// The deployment's total is summed over every call of the day: read at most this often per instance, so that a
+// turn costs one indexed sum of its learner's calls, not of everyone's.
+const totalCacheMs = 5_000;
+
+const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+
+export type Budgets = ReturnType<typeof createBudgets>;
+
+/**
+ * Daily token budgets, per learner and for the deployment, counted from the recorded model calls (tutor, grader,
+ * moderation; cached prompt tokens included, as they are in the prompt). A turn past a budget is refused before it
+ * calls any model, until the budget resets at UTC midnight. The deployment's total may lag by a few seconds.
+ */
+export function createBudgets(db: Db, config: BudgetConfig, now: () => Date = () => new Date()) {
+  let total: { day: number; used: number; readAt: number } | undefined;
+
+  async function deploymentUsed(dayStart: Date): Promise<number> {
+    const at = now().getTime();
+    if (total && total.day === dayStart.getTime() && at - total.readAt < totalCacheMs) return total.used;
+    const used = await tokensSince(db, dayStart);
+    total = { day: dayStart.getTime(), used, readAt: at };
+    return used;
+  }
+
+  const refuse = (detail: string, dayStart: Date) => {
+    const resetInSeconds = Math.max(1, Math.ceil((dayStart.getTime() + 86_400_000 - now().getTime()) / 1000));
+    return new AppError('budget_exceeded', `${detail} It resets at midnight UTC.`, { retryAfterSeconds: resetInSeconds });
+  };
+
+  return {
+    enabled: config.learnerDailyTokens !== undefined || config.dailyTokens !== undefined,
+
+    /** Refuses (429 budget_exceeded, Retry-After until the reset) when the learner or the deployment is past its budget. */
+    async check(userId: number): Promise<void> {
+      const dayStart = startOfUtcDay(now());
+      const [learner, deployment] = await Promise.all([
+        config.learnerDailyTokens === undefined ? 0 : tokensSince(db, dayStart, userId),
+        config.dailyTokens === undefined ? 0 : deploymentUsed(dayStart),
+      ]);
+      if (config.dailyTokens !== undefined && deployment >= config.dailyTokens) {
+        throw refuse('The tutoring service has used its token budget for today.', dayStart);
+      }
+      if (config.learnerDailyTokens !== undefined && learner >= config.learnerDailyTokens) {
+        throw refuse('You have used your tutoring budget for today.', dayStart);
+      }
+    },
+
+    /** The deployment's usage today against its budget; undefined without a deployment budget. */
+    async today(): Promise<DayUsage | undefined> {
+      if (config.dailyTokens === undefined) return undefined;
+      const dayStart = startOfUtcDay(now());
+      return { day: dayStart.toISOString().slice(0, 10), used: await deploymentUsed(dayStart), budget: config.dailyTokens };
+    },
+  };
+}
