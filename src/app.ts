@@ -81,7 +81,9 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   await app.register(adminRoutes(deps.oversight, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
   if (config.webAppEnabled) {
     const { auth } = config;
-    await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, key: auth.serviceApiKeys.length > 0 } }));
+    // The service key acts for every learner: typing it into a browser is for a demo, never offered in production.
+    const key = auth.serviceApiKeys.length > 0 && config.environment !== 'production';
+    await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, key } }));
   }
   return app;
 }

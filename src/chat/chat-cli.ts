@@ -32,7 +32,9 @@ async function main(): Promise<number> {
   try {
     connection = await connect(options.url);
     terminal.say(connection.description);
-    await runChat(connection.url, options, terminal);
+    // The service started here takes its own key: the learner needs no credentials of their own.
+    const credentials = options.key || options.token ? options : { ...options, key: connection.serviceKey };
+    await runChat(connection.url, credentials, terminal);
     return 0;
   } catch (error) {
     if (error instanceof ChatError || error instanceof ConfigError || error instanceof CatalogError) {

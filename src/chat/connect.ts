@@ -4,6 +4,8 @@ import { startEmbeddedService, type RunningService } from './embedded-service.js
 export interface Connection extends RunningService {
   /** What the chat uses, in words, for the learner to read. */
   description: string;
+  /** For the service started here: its service key, if it requires one (the chat acts with it for the learner). */
+  serviceKey?: string;
 }
 
 const probeTimeoutMs = 1000;
@@ -31,5 +33,9 @@ export async function connect(url: string | undefined): Promise<Connection> {
   const service = await startEmbeddedService(config);
   const where = config.database.kind === 'pglite' ? `its data in ${config.database.dataDir}` : 'its data in DATABASE_URL';
   const tutor = config.llm.provider === 'offline' ? 'the offline tutor' : `${config.llm.provider} (${config.llm.model})`;
-  return { ...service, description: `No service answers at ${local}: started one in this process, with ${where} and ${tutor}.` };
+  return {
+    ...service,
+    description: `No service answers at ${local}: started one in this process, with ${where} and ${tutor}.`,
+    serviceKey: config.auth.serviceApiKeys[0],
+  };
 }

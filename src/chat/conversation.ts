@@ -18,7 +18,7 @@ export async function runChat(baseUrl: string, options: ChatOptions, terminal: T
   const topic = await chooseTopic(api, options, terminal);
   if (!topic) return;
   const started = await attempt(() => api.start(topic));
-  terminal.say(`Session ${started.id}: ${topic.title} (${topic.course_title}). ${commands}`);
+  terminal.say(`Session ${started.id} of learner ${api.credentials.userId}: ${topic.title} (${topic.course_title}). ${commands}`);
   terminal.say(`Tutor: ${started.initial_message}`);
   await converse(api, started.id, topic, terminal);
 }
@@ -166,7 +166,9 @@ async function listSessions(api: LearnerApi, terminal: Terminal): Promise<void> 
     terminal.say(
       sessions.length === 0
         ? 'You have no sessions.'
-        : sessions.map((session) => `  ${session.id}  ${titles.get(session.topic_id)}: ${statusWords[session.status]}, started ${session.started_at}`).join('\n'),
+        : sessions
+            .map((session) => `  ${session.id}  ${titles.get(session.topic_id)}: ${statusWords[session.status]}, started ${new Date(session.started_at).toLocaleString()}`)
+            .join('\n'),
     );
   } catch (error) {
     terminal.warn(plainWords(error));

@@ -1,6 +1,6 @@
 // The service's API as its own clients (the web app, the terminal chat) call it: with fetch, in a browser or in
 // Node.js, so that both handle its answers, its streams and its errors alike.
-import { deliverTurn, type PendingTurn } from './deliver-turn.js';
+import { defaultPatience, deliverTurn, type Patience, type PendingTurn } from './deliver-turn.js';
 import { authHeaders, networkError, problemOf, type Credentials } from './http.js';
 import type { Caller, Course, CourseSummary, SessionDetails, SessionList, SessionSummary, Started, Topic, Turn } from './types.js';
 
@@ -24,7 +24,7 @@ async function call<T>(credentials: Credentials, method: string, url: string, bo
  * The API calls a learner's client makes, bound to its credentials; `baseUrl` is the service's root (empty for the
  * page's own origin).
  */
-export function learnerApi(credentials: Credentials, baseUrl = '') {
+export function learnerApi(credentials: Credentials, baseUrl = '', patience: Patience = defaultPatience) {
   const get = <T>(path: string) => call<T>(credentials, 'GET', `${baseUrl}${path}`);
   const post = <T>(path: string, body?: unknown) => call<T>(credentials, 'POST', `${baseUrl}${path}`, body);
   return {
@@ -41,7 +41,7 @@ export function learnerApi(credentials: Credentials, baseUrl = '') {
       post<Started>('/api/sessions/start', { user_id: credentials.userId, topic_id: topic.id, course_id: topic.course_id }),
     abandon: (id: number) => post<SessionSummary>(`/api/sessions/${id}/abandon`),
     /** Sends a message and streams its reply to `show` until the turn is saved (deliver-turn.ts). */
-    deliver: (pending: PendingTurn, show: (text: string) => void): Promise<Turn> => deliverTurn(credentials, baseUrl, pending, show),
+    deliver: (pending: PendingTurn, show: (text: string) => void): Promise<Turn> => deliverTurn(credentials, baseUrl, pending, show, patience),
   };
 }
 

@@ -15,8 +15,16 @@ export function newKey(): string {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-// Give up on a reply after this long without an answer: the learner then sees an error and can send again.
-const patienceMs = 120_000;
+/** How long a reply is waited for. */
+export interface Patience {
+  /** Give up on a reply after this long: the learner then sees an error and can send again. */
+  patienceMs: number;
+  /** A connection that brings nothing for this long is given up and the reply read again. */
+  stallMs: number;
+}
+
+// Stalled: longer than a model call may take before its first words (GEMINI_TIMEOUT, 60 s by default, retries included).
+export const defaultPatience: Patience = { patienceMs: 120_000, stallMs: 90_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Next = 'send' | 'resume' | 'follow';
@@ -28,7 +36,13 @@ type Next = 'send' | 'resume' | 'follow';
  * - the message is already being answered (a reload, a retry): that reply is followed from its start.
  * Rejects with an ApiError for what the learner must know (a turn in progress, a rate limit, the tutor unavailable).
  */
-export async function deliverTurn(credentials: Credentials, baseUrl: string, pending: PendingTurn, show: (text: string) => void): Promise<Turn> {
+export async function deliverTurn(
+  credentials: Credentials,
+  baseUrl: string,
+  pending: PendingTurn,
+  show: (text: string) => void,
+  { patienceMs, stallMs }: Patience = defaultPatience,
+): Promise<Turn> {
   const base = `${baseUrl}/api/sessions/${pending.sessionId}`;
   const deadline = Date.now() + patienceMs;
   let next: Next = 'send';
@@ -37,6 +51,15 @@ export async function deliverTurn(credentials: Credentials, baseUrl: string, pen
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await sleep(Math.min(4000, 500 * 2 ** Math.min(attempt - 1, 3)));
     if (Date.now() > deadline) throw networkError();
+    // Each attempt is abandoned when it brings nothing for stallMs, or at the deadline: nothing waits forever.
+    const attemptControl = new AbortController();
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => attemptControl.abort(), Math.max(0, Math.min(stallMs, deadline - Date.now())));
+    };
+    watch();
+    const { signal } = attemptControl;
     let response: Response;
     try {
       response =
@@ -45,13 +68,17 @@ export async function deliverTurn(credentials: Credentials, baseUrl: string, pen
               method: 'POST',
               headers: { ...authHeaders(credentials), accept: 'text/event-stream', 'content-type': 'application/json', 'idempotency-key': pending.key },
               body: JSON.stringify({ message: pending.message }),
+              signal,
             })
           : await fetch(`${base}/stream`, {
               headers: { ...authHeaders(credentials), accept: 'text/event-stream', ...(next === 'resume' && lastEventId ? { 'last-event-id': lastEventId } : {}) },
+              signal,
             });
     } catch {
-      continue; // Unreachable for now: try again, as it was.
+      clearTimeout(watchdog);
+      continue; // Unreachable for now, or silent: try again, as it was.
     }
+    if (!response.ok || response.status === 204) clearTimeout(watchdog);
     if (response.status === 204) {
       next = 'send';
       continue;
@@ -73,17 +100,24 @@ export async function deliverTurn(credentials: Credentials, baseUrl: string, pen
     let deltas = 0;
     try {
       await readEvents(response, (event) => {
-        if (event.id !== undefined) lastEventId = event.id;
+        watch();
         if (event.event === 'delta') {
+          const delta = (JSON.parse(event.data) as { text: string }).text;
           deltas++;
-          text += (JSON.parse(event.data) as { text: string }).text;
+          text += delta;
           show(text);
         } else if (event.event === 'done' || event.event === 'error') end = event;
+        // Only once the event is taken: an event that could not be read is read again.
+        if (event.id !== undefined) lastEventId = event.id;
       });
     } catch {
-      // The connection dropped mid-reply: read the rest after the last event seen (or the reply again from its start).
+      // The connection dropped mid-reply, went silent or sent what could not be read: close it, and read the rest
+      // after the last event seen (or the reply again from its start).
+      attemptControl.abort();
       next = lastEventId ? 'resume' : 'send';
       continue;
+    } finally {
+      clearTimeout(watchdog);
     }
     if (!end) {
       next = lastEventId ? 'resume' : 'send';

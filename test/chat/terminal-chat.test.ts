@@ -65,7 +65,7 @@ describe('the terminal chat', () => {
     expect(first.code).toBe(0);
     const out = first.stdout;
     expect(out).toMatch(/^No service answers at http:\/\/127\.0\.0\.1:\d+: started one in this process, with its data in .+ and the offline tutor\.\n/);
-    expect(out).toContain('Session 1: Variables and Data Types (Introduction to Programming).');
+    expect(out).toContain('Session 1 of learner 3: Variables and Data Types (Introduction to Programming).');
     expect(out).toContain('You: string\nTutor: Correct! Yes, "string" is right.');
     expect(out).toContain('Progress: 2 questions asked, 1 answer graded, 1 correct; 1 correct of your last 1 (the topic is complete at 2 of 3).');
     expect(out).toContain("You: /hint\nTutor: Here's a hint: It is a whole number");
@@ -77,6 +77,16 @@ describe('the terminal chat', () => {
     expect(second.stdout).toMatch(/ {2}1 {2}Variables and Data Types: completed, started /);
     expect(second.stdout).toMatch(/ {2}2 {2}Conditional Statements: in progress, started /);
     expect(second.stdout).toContain('Session 2 stays open');
+  }, 60_000);
+
+  it('acts with the service key of the service it starts, so the learner needs none', async () => {
+    const env = { ...(await databaseEnv()), PORT: await closedPort(), SERVICE_API_KEY: 'a-key-the-learner-never-types' };
+    const result = await chat(['--topic', '7', '--user', '5'], env, ['/progress']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Session 1 of learner 5: Loops');
+    expect(result.stdout).toContain('Progress: 1 question asked, 0 answers graded');
+    expect(result.stdout).not.toContain('a-key-the-learner-never-types');
   }, 60_000);
 
   it('uses the service running on PORT when one answers, and picks the topic from the catalog', async () => {

@@ -53,6 +53,15 @@ describe('the web app at /app', () => {
     expect(response.json()).toEqual({ auth: { token: true, key: true } });
   });
 
+  it('never offers the service key for sign-in in production, where the app is served only when asked for', async () => {
+    const production = await buildTestApp({ ENVIRONMENT: 'production', SERVICE_API_KEY: serviceKey, WEB_APP_ENABLED: 'true' });
+    try {
+      expect((await production.app.inject({ url: '/app/config.json' })).json()).toEqual({ auth: { token: false, key: false } });
+    } finally {
+      await production.close();
+    }
+  });
+
   it('is not served when WEB_APP_ENABLED is false', async () => {
     const off = await buildTestApp({ WEB_APP_ENABLED: 'false' });
     try {

@@ -57,6 +57,8 @@ beforeAll(async () => {
         REDIS_URL: 'redis://127.0.0.1:6379',
         REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
         AUTH_JWT_SECRET: secret,
+        // No leeway: a token that has expired is refused at once.
+        AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '0',
       }),
     ),
   ]);
@@ -91,7 +93,7 @@ async function signIn(page: Page, userId: number): Promise<void> {
 }
 
 /** Signs in with learner `userId`'s token (the service verifies tokens) and waits for the learner's home. */
-async function signInWithToken(page: Page, userId: number): Promise<void> {
+async function signInWithToken(page: Page, userId: number, { expectHome = true } = {}): Promise<void> {
   const token = await new SignJWT({ sub: String(userId) })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuedAt()
@@ -99,8 +101,8 @@ async function signInWithToken(page: Page, userId: number): Promise<void> {
     .sign(new TextEncoder().encode(secret));
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your learning' }).waitFor();
-  expect(await page.locator('header .account').textContent()).toContain(`Learner ${userId}`);
+  if (expectHome) await page.getByRole('heading', { level: 1, name: 'Your learning' }).waitFor();
+  await expect.poll(() => page.locator('header .account').textContent()).toContain(`Learner ${userId}`);
 }
 
 async function startTopic(page: Page, title: string): Promise<void> {
@@ -202,7 +204,11 @@ describe('a learner on the offline tutor', () => {
     expect(await progressCount(page, 'Answers graded').textContent()).toBe('0');
     await page.getByRole('link', { name: 'Your learning' }).click();
 
-    await page.getByRole('link', { name: /^Resume Conditional Statements/ }).click();
+    // The catalog says where the learner stands on the topic, and resumes it rather than starting another.
+    const topicEntry = page.locator('li.topic', { hasText: 'Conditional Statements' });
+    await topicEntry.getByText('In progress').waitFor();
+    expect(await page.getByRole('button', { name: 'Start Conditional Statements' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Resume Conditional Statements', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Conditional Statements' }).waitFor();
     await expect.poll(() => tutorMessages(page).first().textContent()).toBe(opening);
     expect(await conversation(page).locator('li.learner').allTextContents()).toEqual(['YouCan I have a hint?']);
@@ -214,6 +220,17 @@ describe('a learner on the offline tutor', () => {
     expect(await page.getByRole('link', { name: /^Review Conditional Statements/ }).count()).toBe(1);
     expectNothingOutside(app);
   });
+
+  it('starts one session for a double click on Start', async () => {
+    const app = await openApp(browser, offline.url, desktop);
+    const { page } = app;
+    await signIn(page, 9);
+    await page.getByRole('button', { name: 'Start Loops' }).dblclick();
+    await page.getByRole('heading', { level: 1, name: 'Loops' }).waitFor();
+    const sessions = (await (await fetch(`${offline.url}/api/sessions?user_id=9`)).json()) as { sessions: unknown[] };
+    expect(sessions.sessions).toHaveLength(1);
+    expectNothingOutside(app);
+  });
 });
 
 describe('a learner on a Gemini model', () => {
@@ -222,6 +239,32 @@ describe('a learner on a Gemini model', () => {
     await app.page.getByLabel('Access token').fill('not-a-token');
     await app.page.getByRole('button', { name: 'Continue' }).click();
     expect(await app.page.getByRole('alert').textContent()).toBe('Your sign-in is not valid (or has expired). Sign in again.');
+    expectNothingOutside(app);
+  });
+
+  it('after its sign-in expires, signs in again and is back in its session with the message it had not sent', async () => {
+    gemini.behave(streamed);
+    const app = await openApp(browser, withGemini.url, desktop);
+    const { page } = app;
+    const expiresAt = Math.floor(Date.now() / 1000) + 3;
+    const shortLived = await new SignJWT({ sub: '24' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(new TextEncoder().encode(secret));
+    await page.getByLabel('Access token').fill(shortLived);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await startTopic(page, 'Variables and Data Types');
+    // The learner types, and sends once the token has expired (as after a break).
+    await page.getByLabel('Your message').fill('string');
+    while (Date.now() <= (expiresAt + 1) * 1000) await new Promise((resolve) => setTimeout(resolve, 250));
+    await page.getByLabel('Your message').press('Enter');
+
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'expired' }).textContent()).toContain('Sign in again to go on where you were.');
+    await signInWithToken(page, 24, { expectHome: false });
+    await page.getByRole('heading', { level: 1, name: 'Variables and Data Types' }).waitFor();
+    expect(await page.getByLabel('Your message').inputValue()).toBe('string');
     expectNothingOutside(app);
   });
 

@@ -24,6 +24,7 @@ function storedCredentials(): Credentials | undefined {
 export function App() {
   const [credentials, setCredentials] = useState(storedCredentials);
   const [route, setRoute] = useState(currentRoute);
+  const [notice, setNotice] = useState<string>();
 
   useEffect(() => {
     const onChange = () => setRoute(currentRoute());
@@ -33,12 +34,19 @@ export function App() {
 
   const signIn = (signedIn: Credentials) => {
     sessionStorage.setItem(credentialsKey, JSON.stringify(signedIn));
+    setNotice(undefined);
     setCredentials(signedIn);
   };
   const signOut = () => {
     sessionStorage.removeItem(credentialsKey);
     setCredentials(undefined);
     location.hash = '#/';
+  };
+  // The service refused the credentials (a token expired): sign in again, and come back to the same view.
+  const signInAgain = () => {
+    sessionStorage.removeItem(credentialsKey);
+    setNotice('Your sign-in has expired or is no longer valid. Sign in again to go on where you were.');
+    setCredentials(undefined);
   };
 
   return (
@@ -58,11 +66,11 @@ export function App() {
       </header>
       <main id="main">
         {!credentials ? (
-          <SignIn onSignedIn={signIn} />
+          <SignIn onSignedIn={signIn} notice={notice} />
         ) : route.view === 'session' ? (
-          <Chat key={route.id} credentials={credentials} sessionId={route.id} onSignedOut={signOut} />
+          <Chat key={route.id} credentials={credentials} sessionId={route.id} onSignedOut={signInAgain} />
         ) : (
-          <Home credentials={credentials} onSignedOut={signOut} />
+          <Home credentials={credentials} onSignedOut={signInAgain} />
         )}
       </main>
     </>

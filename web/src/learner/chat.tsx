@@ -13,6 +13,7 @@ import { deliverKept, pendingTurn } from './turn.js';
 interface Props {
   credentials: Credentials;
   sessionId: number;
+  /** The credentials were refused (expired): sign in again, and come back here. */
   onSignedOut: () => void;
 }
 
@@ -22,6 +23,15 @@ interface Shown {
   id: string;
 }
 
+// A message not sent because the sign-in expired, kept for when the learner is back.
+const draftKey = (sessionId: number) => `ai-tutor.draft.${sessionId}`;
+
+function keptDraft(sessionId: number): string {
+  const draft = sessionStorage.getItem(draftKey(sessionId)) ?? '';
+  sessionStorage.removeItem(draftKey(sessionId));
+  return draft;
+}
+
 /** A tutoring session: the conversation, the reply as it streams, the progress, a hint, the completion. */
 export function Chat({ credentials, sessionId, onSignedOut }: Props) {
   const api = learnerApi(credentials);
@@ -29,20 +39,25 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
   const [messages, setMessages] = useState<Shown[]>([]);
   const [progress, setProgress] = useState<Progress>();
   const [status, setStatus] = useState<SessionDetails['status']>();
-  const [draft, setDraft] = useState('');
+  const [draft, setDraft] = useState(() => keptDraft(sessionId));
   const [turn, setTurn] = useState<{ message: string; reply: string }>();
   const [error, setError] = useState<string>();
   const [completedNow, setCompletedNow] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const bottom = useRef<HTMLDivElement>(null);
   const banner = useRef<HTMLDivElement>(null);
+  // Set at once, unlike state: a second Enter in the same moment finds it set and sends nothing.
+  const sending = useRef(false);
 
-  const fail = (failure: unknown) => {
-    if (failure instanceof ApiError && failure.code === 'unauthorized') onSignedOut();
-    else setError(plainWords(failure));
+  const fail = (failure: unknown, unsent?: string) => {
+    if (failure instanceof ApiError && failure.code === 'unauthorized') {
+      if (unsent) sessionStorage.setItem(draftKey(sessionId), unsent);
+      onSignedOut();
+    } else setError(plainWords(failure));
   };
 
   const run = async (pending: PendingTurn) => {
+    sending.current = true;
     setError(undefined);
     setTurn({ message: pending.message, reply: '' });
     try {
@@ -58,10 +73,11 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
         setCompletedNow(true);
       }
     } catch (failure) {
-      fail(failure);
+      fail(failure, pending.message);
       // The message is the learner's to send again.
       setDraft((current) => current || pending.message);
     } finally {
+      sending.current = false;
       setTurn(undefined);
     }
   };
@@ -85,7 +101,7 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
   }, [completedNow, turn]);
 
   const send = (message: string) => {
-    if (!message.trim() || turn) return;
+    if (!message.trim() || sending.current) return;
     setDraft('');
     void run({ sessionId, message, key: newKey() });
   };
@@ -130,6 +146,7 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
       </nav>
       <ViewHeading title={title} />
       <div class="chat-layout">
+        {progress && <ProgressPanel progress={progress} />}
         <div class="chat card">
           <ol class="messages" aria-label="Conversation">
             {messages.map((message) => (
@@ -146,7 +163,6 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
               </li>
             )}
           </ol>
-          <div ref={bottom} />
           <p role="status" class="typing">
             {turn && !turn.reply ? 'The tutor is writing…' : ''}
           </p>
@@ -201,8 +217,9 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
               </div>
             </form>
           )}
+          {/* Scrolled into view after each message: the reply and the message box below it stay in sight. */}
+          <div ref={bottom} />
         </div>
-        {progress && <ProgressPanel progress={progress} />}
       </div>
     </>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { learnerApi, type LearnerApi } from '../../../src/client/api.js';
 import { ApiError, type Credentials } from '../../../src/client/http.js';
 import { plainWords } from '../../../src/client/plain-words.js';
@@ -14,17 +14,27 @@ interface Props {
 export function Home({ credentials, onSignedOut }: Props) {
   const api = learnerApi(credentials);
   const [error, setError] = useState<string>();
+  const [starting, setStarting] = useState(false);
+  // Set at once, unlike state: a double click starts one session, not two.
+  const startingNow = useRef(false);
+  const sessions = useSessions(api, (failure) => fail(failure));
   const fail = (failure: unknown) => {
     if (failure instanceof ApiError && failure.code === 'unauthorized') onSignedOut();
     else setError(plainWords(failure));
   };
   const start = async (topic: { id: number; course_id: number }) => {
+    if (startingNow.current) return;
+    startingNow.current = true;
+    setStarting(true);
     setError(undefined);
     try {
       const started = await api.start(topic);
       location.hash = `#/sessions/${started.id}`;
     } catch (failure) {
       fail(failure);
+    } finally {
+      startingNow.current = false;
+      setStarting(false);
     }
   };
 
@@ -37,14 +47,24 @@ export function Home({ credentials, onSignedOut }: Props) {
         </p>
       )}
       <div class="columns">
-        <Catalog api={api} onStart={start} onError={fail} />
-        <Sessions api={api} onError={fail} />
+        <Catalog api={api} onStart={start} starting={starting} sessions={sessions.shown ?? []} onError={fail} />
+        <Sessions api={api} sessions={sessions} onError={fail} />
       </div>
     </>
   );
 }
 
-function Catalog({ api, onStart, onError }: { api: LearnerApi; onStart: (topic: Topic) => void; onError: (failure: unknown) => void }) {
+interface CatalogProps {
+  api: LearnerApi;
+  onStart: (topic: Topic) => void;
+  /** A session is being started: the buttons wait. */
+  starting: boolean;
+  /** The learner's sessions listed so far, to show where they stand on each topic. */
+  sessions: SessionSummary[];
+  onError: (failure: unknown) => void;
+}
+
+function Catalog({ api, onStart, starting, sessions, onError }: CatalogProps) {
   const [courses, setCourses] = useState<CourseSummary[] | 'unlisted'>();
   const [course, setCourse] = useState<Course>();
 
@@ -88,15 +108,37 @@ function Catalog({ api, onStart, onError }: { api: LearnerApi; onStart: (topic: 
                   You will learn: {topic.learning_objectives}
                   {topic.question_count > 0 && ` · ${topic.question_count} questions`}
                 </p>
-                <button type="button" class="primary" aria-label={`Start ${topic.title}`} onClick={() => onStart(topic)}>
-                  Start
-                </button>
+                <TopicAction topic={topic} sessions={sessions} starting={starting} onStart={onStart} />
               </li>
             ))}
           </ol>
         </>
       )}
     </section>
+  );
+}
+
+/** Resume the topic's session in progress, or start one (again, once completed). */
+function TopicAction({ topic, sessions, starting, onStart }: { topic: Topic; sessions: SessionSummary[]; starting: boolean; onStart: (topic: Topic) => void }) {
+  const active = sessions.find((session) => session.topic_id === topic.id && session.status === 'active');
+  const completed = sessions.some((session) => session.topic_id === topic.id && session.status === 'completed');
+  if (active) {
+    return (
+      <p class="topic-status">
+        <span class="status status-active">In progress</span>{' '}
+        <a class="button primary" href={`#/sessions/${active.id}`} aria-label={`Resume ${topic.title}`}>
+          Resume
+        </a>
+      </p>
+    );
+  }
+  return (
+    <p class="topic-status">
+      {completed && <span class="status status-completed">Completed</span>}{' '}
+      <button type="button" class="primary" disabled={starting} aria-label={`${completed ? 'Start again' : 'Start'} ${topic.title}`} onClick={() => onStart(topic)}>
+        {completed ? 'Start again' : 'Start'}
+      </button>
+    </p>
   );
 }
 
@@ -130,16 +172,18 @@ function TopicById({ api, onStart, onError }: { api: LearnerApi; onStart: (topic
 
 const statusWords = { active: 'In progress', completed: 'Completed', abandoned: 'Ended' };
 
-function Sessions({ api, onError }: { api: LearnerApi; onError: (failure: unknown) => void }) {
-  const [sessions, setSessions] = useState<SessionSummary[]>();
+/** The learner's sessions, a page at a time, with their topics' titles. */
+function useSessions(api: LearnerApi, onError: (failure: unknown) => void) {
+  const [shown, setShown] = useState<SessionSummary[]>();
   const [nextBefore, setNextBefore] = useState<number | null>(null);
   const [titles, setTitles] = useState<Record<number, string>>({});
-  const [notice, setNotice] = useState<string>();
+  const [loading, setLoading] = useState(false);
 
   const load = async (before?: number) => {
+    setLoading(true);
     try {
       const page = await api.sessions(before);
-      setSessions((shown) => (before === undefined ? page.sessions : [...(shown ?? []), ...page.sessions]));
+      setShown((listed) => (before === undefined ? page.sessions : [...(listed ?? []), ...page.sessions]));
       setNextBefore(page.next_before);
       // Each topic's title, once: a session names its topic by id.
       const unknown = [...new Set(page.sessions.map((session) => session.topic_id))].filter((id) => !(id in titles));
@@ -147,16 +191,24 @@ function Sessions({ api, onError }: { api: LearnerApi; onError: (failure: unknow
       setTitles((known) => ({ ...known, ...Object.fromEntries(found) }));
     } catch (failure) {
       onError(failure);
+    } finally {
+      setLoading(false);
     }
   };
   useEffect(() => void load(), []);
+  const replace = (ended: SessionSummary) => setShown((listed) => listed?.map((candidate) => (candidate.id === ended.id ? ended : candidate)));
+  return { shown, nextBefore, titles, loading, load, replace };
+}
+
+function Sessions({ api, sessions: listed, onError }: { api: LearnerApi; sessions: ReturnType<typeof useSessions>; onError: (failure: unknown) => void }) {
+  const { shown: sessions, nextBefore, titles, loading, load, replace } = listed;
+  const [notice, setNotice] = useState<string>();
 
   const abandon = async (session: SessionSummary) => {
     const title = titles[session.topic_id] ?? `Topic ${session.topic_id}`;
     if (!confirm(`End your session on “${title}”? You can start the topic again later.`)) return;
     try {
-      const ended = await api.abandon(session.id);
-      setSessions((shown) => shown?.map((candidate) => (candidate.id === ended.id ? ended : candidate)));
+      replace(await api.abandon(session.id));
       setNotice(`Your session on “${title}” has ended.`);
     } catch (failure) {
       onError(failure);
@@ -198,7 +250,7 @@ function Sessions({ api, onError }: { api: LearnerApi; onError: (failure: unknow
         </ul>
       )}
       {nextBefore !== null && (
-        <button type="button" onClick={() => void load(nextBefore)}>
+        <button type="button" disabled={loading} onClick={() => void load(nextBefore)}>
           Show older sessions
         </button>
       )}

@@ -10,14 +10,17 @@ interface AppConfig {
 
 type Method = 'token' | 'key' | 'open';
 
+const lastLearnerKey = 'ai-tutor.last-learner';
+
 /**
  * Choosing the learner: a user id when the service has no authentication (development), a learner's token when it
  * verifies tokens, or the service key and a user id (a platform team's demo).
  */
-export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) => void }) {
+export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Credentials) => void; notice?: string }) {
   const [config, setConfig] = useState<AppConfig>();
   const [method, setMethod] = useState<Method>('open');
-  const [userId, setUserId] = useState('1');
+  // The learner id last used in this browser (an id, not a secret), or 1.
+  const [userId, setUserId] = useState(() => localStorage.getItem(lastLearnerKey) ?? '1');
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -46,6 +49,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
     try {
       // The service says whether the token or key is good, and whom a token signs in.
       const caller = await learnerApi(credentials).me();
+      if (credentials.kind !== 'token') localStorage.setItem(lastLearnerKey, String(id));
       onSignedIn(credentials.kind === 'token' ? { ...credentials, userId: caller.user_id! } : credentials);
     } catch (failure) {
       setError(plainWords(failure));
@@ -59,6 +63,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
     <section class="card narrow">
       <ViewHeading title="Sign in" />
       <p>Learn a topic with your AI tutor: it explains, asks you questions and tells you when you have mastered it.</p>
+      {notice && (
+        <p role="status" class="notice">
+          {notice}
+        </p>
+      )}
       {config && (
         <form onSubmit={submit}>
           {both && (
