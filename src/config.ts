@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BudgetConfig } from './usage/budgets.js';
+import type { WebhookConfig } from './events/webhook-sender.js';
 import { corsOrigins, environmentSchema, providerOf, serviceKeys, type Environment } from './environment.js';
 
 export type LlmProviderName = 'offline' | 'gemini' | 'openai';
@@ -57,6 +58,8 @@ export interface Config {
   /** A price table replacing the published one (MODEL_PRICES_FILE). */
   modelPricesFile: string | undefined;
   budgets: BudgetConfig;
+  /** EVENTS_WEBHOOK_URL: where events (flags, alerts, completions without .NET) are delivered, signed. */
+  webhook: WebhookConfig | undefined;
 }
 
 /** Node's HTTP server timeouts: a slow client cannot hold a connection forever. */
@@ -252,6 +255,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
     modelPricesFile: e.MODEL_PRICES_FILE && path.resolve(e.MODEL_PRICES_FILE),
     budgets: { learnerDailyTokens: e.LEARNER_DAILY_TOKEN_BUDGET, dailyTokens: e.DAILY_TOKEN_BUDGET },
+    webhook: e.EVENTS_WEBHOOK_URL
+      ? { url: e.EVENTS_WEBHOOK_URL, secrets: serviceKeys(e.EVENTS_WEBHOOK_SECRET!), timeoutMs: e.EVENTS_WEBHOOK_TIMEOUT * 1000 }
+      : undefined,
     // A message of MAX_MESSAGE_LENGTH characters, each up to 4 bytes of UTF-8 and escaped in JSON, plus room for the envelope.
     bodyLimitBytes: e.MAX_MESSAGE_LENGTH * 12 + 4096,
   };

@@ -13,7 +13,7 @@ import { databaseEvents, openDatabase, type Database } from './db/client.js';
 import { idempotencyStore, type IdempotencyStore } from './db/idempotency.js';
 import { replyStreamStore, type ReplyStreamStore } from './db/reply-streams.js';
 import { runMigrations } from './db/migrate.js';
-import { backlog } from './db/outbox.js';
+import { backlog, dotnetQueue, webhookQueue } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
 import type { LanguageModel } from './llm/llm.js';
 import { instrumentModel } from './llm/instrumented.js';
@@ -25,7 +25,9 @@ import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 import { createOversight, type Oversight } from './oversight/oversight.js';
 import { publishedPrices } from './usage/published-prices.js';
-import { createBudgets } from './usage/budgets.js';
+import { budgetAlerts, createBudgets } from './usage/budgets.js';
+import { createEvents, withCompletionEvents, type Events } from './events/events.js';
+import { webhookSender } from './events/webhook-sender.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export interface Deps {
@@ -39,6 +41,10 @@ export interface Deps {
   oversight: Oversight;
   /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
   dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
+  /** Events for the platform's webhook, queued with what causes them. */
+  events: Events;
+  /** With EVENTS_WEBHOOK_URL: the dispatcher that delivers the events. */
+  webhook?: { dispatcher: OutboxDispatcher };
   /** With REDIS_URL: the connection the rate limits share. */
   redis?: Redis;
   idleSweep: IdleSweep;
@@ -94,7 +100,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   let completions: CompletionRecorder;
   let dotnet: Deps['dotnet'];
   if (config.curriculum.source === 'dotnet') {
-    const [{ createDotnetClient }, { createDotnetCurriculum, dotnetCompletions }, { createOutboxDispatcher }] = modules.dotnet!;
+    const [{ createDotnetClient }, { createDotnetCurriculum, dotnetCompletions }] = modules.dotnet!;
+    const { createOutboxDispatcher } = modules.dispatcher!;
     const client = createDotnetClient(config.curriculum, log, currentRequestId, {
       attempt: (endpoint, seconds, outcome) => metrics.dotnetDuration.observe({ endpoint, outcome }, seconds),
       retry: () => metrics.dotnetRetries.inc(),
@@ -103,6 +110,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     completions = dotnetCompletions;
     const dispatcher = createOutboxDispatcher({
       db: database.db,
+      queue: dotnetQueue,
+      what: 'completion notice',
       deliver: (payload) => client.completeTopic(payload),
       config: config.outbox,
       // A claimed row is someone's for as long as one delivery attempt can take (it is bounded by the call's timeout),
@@ -130,8 +139,40 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     curriculum = createLocalCurriculum(modules.catalog!, database.db);
     completions = localCompletions;
   }
+  const events = createEvents(config.webhook !== undefined);
+  // Without the .NET backend, the platform learns of completions from the webhook.
+  if (config.curriculum.source === 'local' && events.enabled) completions = withCompletionEvents(completions, events);
+  const webhook = config.webhook && {
+    dispatcher: modules.dispatcher!.createOutboxDispatcher({
+      db: database.db,
+      queue: webhookQueue,
+      what: 'webhook event',
+      deliver: webhookSender(config.webhook),
+      config: config.outbox,
+      leaseMs: config.webhook.timeoutMs + 5_000,
+      log,
+    }),
+  };
+  if (webhook) {
+    metrics.gauge('webhook_events', 'Webhook events not delivered, by status', async (gauge) => {
+      const queue = await webhookQueue.backlog(database.db);
+      gauge.set({ status: 'pending' }, queue.pending);
+      gauge.set({ status: 'dead' }, queue.dead);
+    }, ['status']);
+  }
   const budgets = createBudgets(database.db, config.budgets);
-  const tutor = createTutor({ db: database.db, transaction: database.transaction, engine, curriculum, completions, prices, budgets, config: config.tutoring, log });
+  const tutor = createTutor({
+    db: database.db,
+    transaction: database.transaction,
+    engine,
+    curriculum,
+    completions,
+    prices,
+    budgets,
+    afterModelCalls: budgetAlerts(budgets, events, database.db, log),
+    config: config.tutoring,
+    log,
+  });
   const redis = modules.Redis
     ? new modules.Redis(config.redisUrl!, {
         maxRetriesPerRequest: 1,
@@ -154,7 +195,15 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     gauge.set(await countActiveSessions(database.db));
   });
   const oversight = createOversight(database.db);
-  return { config, database, engine, curriculum, tutor, oversight, dotnet, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
+  return { config, database, engine, curriculum, tutor, oversight, dotnet, events, webhook, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
+}
+
+/** Starts the background work: delivering notices and events, ending idle sessions, purging what is kept a while. */
+export function startBackgroundJobs(deps: Deps): void {
+  deps.dotnet?.dispatcher.start();
+  deps.webhook?.dispatcher.start();
+  deps.idleSweep.start();
+  deps.retention.start();
 }
 
 /** Stops background work and closes connections, after the HTTP server stopped taking requests. */
@@ -165,6 +214,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   // messages: the database stays open until it has (SHUTDOWN_TIMEOUT bounds the wait in the server).
   await deps.tutor.idle();
   await deps.dotnet?.dispatcher.stop();
+  await deps.webhook?.dispatcher.stop();
   await deps.redis?.quit().catch(() => deps.redis?.disconnect());
   await deps.database.close();
 }
@@ -176,16 +226,16 @@ export async function closeDeps(deps: Deps): Promise<void> {
 async function loadAdapters(config: Config) {
   const catalog = config.curriculum.source === 'local' ? loadCatalogDir(config.curriculum.dir) : undefined;
   const prices = config.modelPricesFile ? loadPriceTable(config.modelPricesFile) : publishedPrices;
-  const [engineOf, dotnet, Redis] = await Promise.all([
+  const [engineOf, dotnet, dispatcher, Redis] = await Promise.all([
     engineFactory(config),
-    config.curriculum.source === 'dotnet'
-      ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js'), import('./outbox/dispatcher.js')])
-      : undefined,
+    config.curriculum.source === 'dotnet' ? Promise.all([import('./curriculum/dotnet-client.js'), import('./curriculum/dotnet-curriculum.js')]) : undefined,
+    // Notices to .NET and events to the webhook are delivered by outbox dispatchers.
+    config.curriculum.source === 'dotnet' || config.webhook ? import('./outbox/dispatcher.js') : undefined,
     // ioredis is CommonJS: its class is reached through the default export, in Node.js's own loader and in the bundle
     // alike (the bundle has no named `Redis` export).
     config.redisUrl ? import('ioredis').then((module) => module.default.Redis) : undefined,
   ]);
-  return { engineOf, dotnet, Redis, catalog, prices };
+  return { engineOf, dotnet, Redis, catalog, prices, dispatcher };
 }
 
 /** The tutor the configuration asks for, with the modules of its model provider loaded only when it has one. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWebhookSecret } from './events/webhook-signature.js';
 import type { LlmProviderName } from './config.js';
 
 // The environment variables, as config.ts reads them: each validated, with its default, and checked together.
@@ -33,6 +34,15 @@ export const variablesSchema = z.object({
   // Unset: on, except in production.
   WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  EVENTS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EVENTS_WEBHOOK_SECRET: z
+    .string()
+    .trim()
+    .refine((value) => serviceKeys(value).length <= 2 && serviceKeys(value).every(isWebhookSecret), {
+      message: 'must be a secret in the whsec_<base64> form (16 bytes or more), or two separated by a comma while receivers move to a new one',
+    })
+    .optional(),
+  EVENTS_WEBHOOK_TIMEOUT: seconds.default(10),
   LEARNER_DAILY_TOKEN_BUDGET: positiveInt.optional(),
   DAILY_TOKEN_BUDGET: positiveInt.optional(),
   MODEL_PRICES_FILE: z.string().trim().min(1).optional(),
@@ -144,6 +154,8 @@ const crossChecked = new Set<PropertyKey>([
   'ENVIRONMENT',
   'SERVICE_API_KEY',
   'ADMIN_API_KEY',
+  'EVENTS_WEBHOOK_URL',
+  'EVENTS_WEBHOOK_SECRET',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
   'ALLOW_UNAUTHENTICATED',
@@ -187,6 +199,9 @@ export const environmentSchema = variablesSchema.superRefine(
         message:
           'production needs authentication: set SERVICE_API_KEY and/or AUTH_JWT_SECRET or AUTH_JWKS_URL (or ALLOW_UNAUTHENTICATED=true to run open)',
       });
+    }
+    if (env.EVENTS_WEBHOOK_URL && !env.EVENTS_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['EVENTS_WEBHOOK_SECRET'], message: 'is required with EVENTS_WEBHOOK_URL: every event is signed' });
     }
     if (env.ADMIN_API_KEY && env.SERVICE_API_KEY && serviceKeys(env.ADMIN_API_KEY).some((key) => serviceKeys(env.SERVICE_API_KEY!).includes(key))) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_API_KEY'], message: 'must differ from SERVICE_API_KEY: the admin key grants what the service key must not' });

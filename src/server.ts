@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // The database starts opening first, so that its start overlaps the loading of the service's other modules.
   const opening = openDatabase(config.database, databaseEvents(log));
   opening.catch(() => {}); // createDeps awaits it and reports a failure; until then it must not count as unhandled
-  const [{ buildApp }, { createDeps, closeDeps }] = await Promise.all([import('./app.js'), import('./deps.js')]);
+  const [{ buildApp }, { createDeps, closeDeps, startBackgroundJobs }] = await Promise.all([import('./app.js'), import('./deps.js')]);
   const deps = await createDeps(config, log, opening);
   const app = await buildApp(deps, log);
   app.addHook('onClose', () => closeDeps(deps));
@@ -53,9 +53,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => {});
     throw new StartupError(describeListenFailure(error, config), { cause: error });
   }
-  deps.dotnet?.dispatcher.start();
-  deps.idleSweep.start();
-  deps.retention.start();
+  startBackgroundJobs(deps);
   log.info(
     { version, port: (app.server.address() as AddressInfo).port, database: deps.database.kind, llm: deps.engine.provider, curriculum: deps.curriculum.source },
     'AI Training Service ready',

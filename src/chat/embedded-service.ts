@@ -16,13 +16,11 @@ export interface RunningService {
 export async function startEmbeddedService(config: Config): Promise<RunningService> {
   const level = config.logLevel === 'info' || config.logLevel === 'warn' ? 'error' : config.logLevel;
   const log = createLogger(level, currentRequestId, pino.destination({ fd: 2, sync: true }));
-  const [{ buildApp }, { createDeps, closeDeps }] = await Promise.all([import('../app.js'), import('../deps.js')]);
+  const [{ buildApp }, { createDeps, closeDeps, startBackgroundJobs }] = await Promise.all([import('../app.js'), import('../deps.js')]);
   const deps = await createDeps(config, log);
   const app = await buildApp(deps, log);
   app.addHook('onClose', () => closeDeps(deps));
   await app.listen({ host: '127.0.0.1', port: 0 });
-  deps.dotnet?.dispatcher.start();
-  deps.idleSweep.start();
-  deps.retention.start();
+  startBackgroundJobs(deps);
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
 }

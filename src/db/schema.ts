@@ -127,28 +127,52 @@ export const topicCompletions = pgTable(
 
 export const outboxStatus = pgEnum('outbox_status', ['pending', 'delivered', 'dead']);
 
+/** A queued delivery's state, shared by every queue a dispatcher (src/outbox/dispatcher.ts) delivers from. */
+const deliveryColumns = () => ({
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  sessionId: integer('session_id').references(() => chatSessions.id, { onDelete: 'set null' }),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  status: outboxStatus('status').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  /** A dispatcher that claimed the row owns it until then; after a crash, another takes it over. */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  lastError: text('last_error'),
+  createdAt: createdAt(),
+  /** When the row was last (re)queued: its age for dead-lettering counts from here. */
+  queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+});
+
 /**
  * Notifications to the .NET backend, written in the transaction that causes them and delivered by the
  * dispatcher (src/outbox/dispatcher.ts). One row per session: a completion is notified once.
  */
-export const outbox = pgTable(
-  'outbox',
+export const outbox = pgTable('outbox', deliveryColumns(), (table) => [
+  uniqueIndex('outbox_session_idx').on(table.sessionId),
+  index('outbox_due_idx').on(table.status, table.nextAttemptAt),
+]);
+
+/**
+ * Events to the platform's webhook (EVENTS_WEBHOOK_URL): safety flags, budget alerts and, without the .NET backend,
+ * completions. Queued in the transaction that causes them, delivered at least once like the outbox's notices; an
+ * event key is queued once (a session's completion, a day's alert).
+ */
+export const webhookEvents = pgTable(
+  'webhook_events',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    sessionId: integer('session_id').references(() => chatSessions.id, { onDelete: 'set null' }),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    status: outboxStatus('status').notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
-    /** A dispatcher that claimed the row owns it until then; after a crash, another takes it over. */
-    lockedUntil: timestamp('locked_until', { withTimezone: true }),
-    lastError: text('last_error'),
-    createdAt: createdAt(),
-    /** When the row was last (re)queued: its age for dead-lettering counts from here. */
-    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
-    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    ...deliveryColumns(),
+    /** `topic.completed`, `safety.flagged`, `budget.alert`. */
+    eventType: text('event_type').notNull(),
+    eventKey: text('event_key').notNull(),
+    /** The learner it is about, if any: erased with them. */
+    userId: integer('user_id'),
   },
-  (table) => [uniqueIndex('outbox_session_idx').on(table.sessionId), index('outbox_due_idx').on(table.status, table.nextAttemptAt)],
+  (table) => [
+    uniqueIndex('webhook_events_key_idx').on(table.eventKey),
+    index('webhook_events_due_idx').on(table.status, table.nextAttemptAt),
+    index('webhook_events_user_idx').on(table.userId),
+  ],
 );
 
 /** Responses to requests sent with an Idempotency-Key, replayed when the same request is sent again. */

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { OutboxConfig } from '../config.js';
 import type { Db } from '../db/client.js';
-import { claimDue, deadLetterExpired, markDelivered, scheduleRetry } from '../db/outbox.js';
+import type { DeliveryRow, deliveryQueue } from '../db/outbox.js';
 
 export interface Deliver {
-  (payload: Record<string, unknown>): Promise<void>;
+  (payload: Record<string, unknown>, row: DeliveryRow): Promise<void>;
 }
 
 export interface OutboxDispatcher {
@@ -22,30 +22,40 @@ const batchSize = 20;
  * claimed with SKIP LOCKED and a lease. Failures are retried with capped exponential backoff; rows still
  * undelivered after OUTBOX_MAX_AGE_HOURS become dead letters, logged at error level.
  */
-export function createOutboxDispatcher(deps: { db: Db; deliver: Deliver; config: OutboxConfig; leaseMs: number; log: Logger }): OutboxDispatcher {
-  const { db, deliver, config, leaseMs, log } = deps;
+export function createOutboxDispatcher(deps: {
+  db: Db;
+  /** The queue it delivers from. */
+  queue: ReturnType<typeof deliveryQueue>;
+  /** What its deliveries are, in the log: "completion notice", "webhook event". */
+  what: string;
+  deliver: Deliver;
+  config: OutboxConfig;
+  leaseMs: number;
+  log: Logger;
+}): OutboxDispatcher {
+  const { db, queue, what, deliver, config, leaseMs, log } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
 
   async function runOnce() {
-    const dead = await deadLetterExpired(db, config.maxAgeMs);
+    const dead = await queue.deadLetterExpired(db, config.maxAgeMs);
     for (const row of dead) {
-      log.error({ outboxId: row.id, sessionId: row.sessionId, attempts: row.attempts, lastError: row.lastError }, 'completion notice is a dead letter');
+      log.error({ outboxId: row.id, sessionId: row.sessionId, attempts: row.attempts, lastError: row.lastError }, `${what} is a dead letter`);
     }
     let delivered = 0;
     let failed = 0;
-    for (const row of await claimDue(db, batchSize, leaseMs)) {
+    for (const row of await queue.claimDue(db, batchSize, leaseMs)) {
       try {
-        await deliver(row.payload);
-        await markDelivered(db, row.id);
+        await deliver(row.payload, row);
+        await queue.markDelivered(db, row.id);
         delivered++;
       } catch (error) {
         failed++;
         const delayMs = Math.min(config.maxBackoffMs, 1000 * 2 ** (row.attempts - 1)) * (0.8 + Math.random() * 0.4);
         const message = (error as Error).message;
-        await scheduleRetry(db, row.id, message, delayMs);
-        log.warn({ outboxId: row.id, sessionId: row.sessionId, attempts: row.attempts, retryInMs: Math.round(delayMs), err: message }, 'completion notice not delivered');
+        await queue.scheduleRetry(db, row.id, message, delayMs);
+        log.warn({ outboxId: row.id, sessionId: row.sessionId, attempts: row.attempts, retryInMs: Math.round(delayMs), err: message }, `${what} not delivered`);
       }
     }
     return { delivered, failed, dead: dead.length };

@@ -13,7 +13,7 @@ import {
 } from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import { keepRenewing } from '../renewal.js';
-import { recordModelCalls } from '../usage/model-calls.js';
+import { recordModelCalls, tokensOf } from '../usage/model-calls.js';
 import { classifyReply, equalsAcceptedAnswer } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
@@ -216,7 +216,9 @@ async function runTurn(
   };
   // A turn that only adds its two messages is one statement. One that also grades, asks, completes, records model
   // calls or an idempotent answer writes it all in one transaction, whose first statement locks the session's row.
-  return (pending && grade) || newQuestion || completes || commitWith || context.engine.usesModel ? context.transaction(save) : save(context.db);
+  const saved = await ((pending && grade) || newQuestion || completes || commitWith || context.engine.usesModel ? context.transaction(save) : save(context.db));
+  if (context.engine.usesModel) context.afterModelCalls?.(tokensOf([reply.usage, ...(grade?.usage ? [grade.usage] : [])]));
+  return saved;
 }
 
 /**

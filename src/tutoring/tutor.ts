@@ -19,6 +19,7 @@ import { createTurnSlots } from './turn-slots.js';
 import { recordModelCalls } from '../usage/model-calls.js';
 import type { PriceTable } from '../usage/prices.js';
 import type { Budgets } from '../usage/budgets.js';
+import { tokensOf } from '../usage/model-calls.js';
 
 export interface TutorDeps {
   db: Db;
@@ -31,6 +32,8 @@ export interface TutorDeps {
   prices: PriceTable;
   /** Daily token budgets, checked before a turn calls a model. */
   budgets: Budgets;
+  /** Called with their prompt and output tokens after a session start or turn whose model calls were saved. */
+  afterModelCalls?: (tokens: number) => void;
   config: TutoringConfig;
   log: Logger;
 }
@@ -104,6 +107,9 @@ export function createTutor(deps: TutorDeps) {
         }
         const started = { session, initialMessage: opening! };
         await commitWith?.(tx, started);
+        return started;
+      }).then((started) => {
+        if (deps.engine.usesModel) deps.afterModelCalls?.(tokensOf([reply.usage]));
         return started;
       });
     },

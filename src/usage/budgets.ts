@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
+import type { Events } from '../events/events.js';
 import { tokensSince } from '../db/model-calls.js';
 import { AppError } from '../errors.js';
 
@@ -63,11 +65,42 @@ export function createBudgets(db: Db, config: BudgetConfig, now: () => Date = ()
       }
     },
 
+    /** Counts tokens this instance just spent into the deployment's total it holds, until it reads it again. */
+    spent(tokens: number): void {
+      if (total && total.day === startOfUtcDay(now()).getTime()) total.used += tokens;
+    },
+
     /** The deployment's usage today against its budget; undefined without a deployment budget. */
     async today(): Promise<DayUsage | undefined> {
       if (config.dailyTokens === undefined) return undefined;
       const dayStart = startOfUtcDay(now());
       return { day: dayStart.toISOString().slice(0, 10), used: await deploymentUsed(dayStart), budget: config.dailyTokens };
     },
+  };
+}
+
+/** The share of the deployment's daily budget at which the platform is alerted. */
+export const alertShare = 0.8;
+
+/**
+ * After a turn's model calls are saved: once the deployment has used 80 % of its daily budget, a `budget.alert`
+ * event is queued (once a day, whichever instance sees it first) and a warning logged. Never fails the turn.
+ */
+export function budgetAlerts(budgets: Budgets, events: Events, db: Db, log: Logger): ((tokens: number) => void) | undefined {
+  if (!budgets.enabled) return undefined;
+  let alertedDay: string | undefined;
+  return (tokens) => {
+    budgets.spent(tokens);
+    void (async () => {
+      const today = await budgets.today();
+      if (!today || today.day === alertedDay || today.used < today.budget * alertShare) return;
+      alertedDay = today.day;
+      log.warn({ day: today.day, usedTokens: today.used, budgetTokens: today.budget }, 'the deployment has used 80 % of its daily token budget');
+      await events.queue(db, {
+        type: 'budget.alert',
+        key: `budget.alert:${today.day}`,
+        data: { day: today.day, used_tokens: today.used, budget_tokens: today.budget, share: alertShare },
+      });
+    })().catch((error: unknown) => log.warn({ err: error }, 'the budget alert could not be checked'));
   };
 }

@@ -30,3 +30,6 @@ export function recordModelCalls(
     })),
   );
 }
+
+/** The prompt and output tokens of some calls, as budgets count them. */
+export const tokensOf = (usages: TokenUsage[]): number => usages.reduce((sum, usage) => sum + usage.promptTokens + usage.outputTokens, 0);

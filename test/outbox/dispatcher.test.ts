@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
-import { requeueDead } from '../../src/db/outbox.js';
+import { dotnetQueue } from '../../src/db/outbox.js';
 import { assembleDeps } from '../../src/deps.js';
 import { createOutboxDispatcher } from '../../src/outbox/dispatcher.js';
 import { buildTestApp, type TestApp } from '../support/build-test-app.js';
@@ -138,6 +138,8 @@ describe('completion notices', () => {
     const id = await completedSession();
     await dotnet.down();
     const impatient = createOutboxDispatcher({
+      queue: dotnetQueue,
+      what: 'completion notice',
       db: t.testDatabase.database.db,
       deliver: (payload) => t.deps.dotnet!.client.completeTopic(payload),
       config: { pollIntervalMs: 1000, maxBackoffMs: 0, maxAgeMs: 1 },
@@ -154,7 +156,7 @@ describe('completion notices', () => {
     expect(await syncOf(id)).toBe('dead');
     expect((await t.app.inject({ url: '/api/health' })).json().outbox).toMatchObject({ dead: 1 });
 
-    expect(await requeueDead(t.testDatabase.database.db, id)).toHaveLength(1);
+    expect(await dotnetQueue.requeueDead(t.testDatabase.database.db, id)).toHaveLength(1);
     expect(await dispatcher().runOnce()).toEqual({ delivered: 1, failed: 0, dead: 0 });
     expect(await syncOf(id)).toBe('delivered');
   });
