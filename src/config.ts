@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BudgetConfig } from './usage/budgets.js';
 import type { WebhookConfig } from './events/webhook-sender.js';
+import { defaultSelfHarmReply, type SafetyConfig } from './safety/moderation.js';
+import type { ModerationEndpointConfig } from './safety/moderation-endpoint.js';
 import { corsOrigins, environmentSchema, providerOf, serviceKeys, type Environment } from './environment.js';
 
 export type LlmProviderName = 'offline' | 'gemini' | 'openai';
@@ -58,6 +60,7 @@ export interface Config {
   /** A price table replacing the published one (MODEL_PRICES_FILE). */
   modelPricesFile: string | undefined;
   budgets: BudgetConfig;
+  safety: SafetyConfig & { endpoint: ModerationEndpointConfig | undefined };
   /** EVENTS_WEBHOOK_URL: where events (flags, alerts, completions without .NET) are delivered, signed. */
   webhook: WebhookConfig | undefined;
 }
@@ -255,6 +258,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
     modelPricesFile: e.MODEL_PRICES_FILE && path.resolve(e.MODEL_PRICES_FILE),
     budgets: { learnerDailyTokens: e.LEARNER_DAILY_TOKEN_BUDGET, dailyTokens: e.DAILY_TOKEN_BUDGET },
+    safety: {
+      redactPersonalData: e.PII_REDACTION,
+      selfHarmReply: e.SAFETY_SELF_HARM_REPLY ?? defaultSelfHarmReply,
+      endpoint: e.MODERATION_BASE_URL
+        ? { baseUrl: e.MODERATION_BASE_URL, apiKey: e.MODERATION_API_KEY, model: e.MODERATION_MODEL, timeoutMs: e.MODERATION_TIMEOUT * 1000 }
+        : undefined,
+    },
     webhook: e.EVENTS_WEBHOOK_URL
       ? { url: e.EVENTS_WEBHOOK_URL, secrets: serviceKeys(e.EVENTS_WEBHOOK_SECRET!), timeoutMs: e.EVENTS_WEBHOOK_TIMEOUT * 1000 }
       : undefined,

@@ -28,6 +28,9 @@ import { publishedPrices } from './usage/published-prices.js';
 import { budgetAlerts, createBudgets } from './usage/budgets.js';
 import { createEvents, withCompletionEvents, type Events } from './events/events.js';
 import { webhookSender } from './events/webhook-sender.js';
+import { createFlagRecorder } from './safety/flag-recorder.js';
+import { createModeration } from './safety/moderation.js';
+import { moderationEndpoint } from './safety/moderation-endpoint.js';
 import { loadPriceTable, type PriceTable } from './usage/prices.js';
 
 export interface Deps {
@@ -170,6 +173,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     prices,
     budgets,
     afterModelCalls: budgetAlerts(budgets, events, database.db, log),
+    moderation: createModeration(config.safety, log, config.safety.endpoint && moderationEndpoint(config.safety.endpoint)),
+    flags: createFlagRecorder(events, metrics.safetyFlags),
     config: config.tutoring,
     log,
   });

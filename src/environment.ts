@@ -34,6 +34,12 @@ export const variablesSchema = z.object({
   // Unset: on, except in production.
   WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  PII_REDACTION: flag.default(true),
+  SAFETY_SELF_HARM_REPLY: z.string().trim().min(20).max(2000).optional(),
+  MODERATION_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MODERATION_API_KEY: z.string().trim().min(1).optional(),
+  MODERATION_MODEL: z.string().trim().min(1).default('omni-moderation-latest'),
+  MODERATION_TIMEOUT: seconds.default(5),
   EVENTS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   EVENTS_WEBHOOK_SECRET: z
     .string()

@@ -13,6 +13,7 @@ export const errorStatus = {
   topic_not_found: 404,
   course_not_found: 404,
   learner_not_found: 404,
+  flag_not_found: 404,
   session_not_active: 409,
   turn_conflict: 409,
   turn_in_progress: 409,

@@ -36,6 +36,12 @@ export function createMetrics() {
       labelNames: ['provider', 'model'],
       registers,
     }),
+    safetyFlags: new Counter({
+      name: 'safety_flags_total',
+      help: 'Risks found in learner messages, by category, severity and source (rules or the moderation endpoint)',
+      labelNames: ['category', 'severity', 'source'],
+      registers,
+    }),
     dotnetDuration: new Histogram({
       name: 'dotnet_call_duration_seconds',
       help: '.NET backend calls (each attempt) by endpoint and outcome',

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { assessments, chatMessages, chatSessions, modelCalls, sessionContexts } from './schema.js';
+import { openFlagCount } from './safety-flags.js';
 import type { SessionRow } from './sessions.js';
 
 // The reads of the oversight routes (teachers and admins): across learners, filtered, aggregated in SQL.
@@ -13,6 +14,8 @@ export interface SessionFilter {
   topicId?: number;
   userId?: number;
   status?: SessionRow['status'];
+  /** With open safety flags (true), or without (false). */
+  flagged?: boolean;
   /** Started at or after `from`, before `to`. */
   from?: Date;
   to?: Date;
@@ -32,6 +35,8 @@ export interface OverseenSession extends SessionRow {
   topicTitle: string;
   /** The learner's messages. */
   turns: number;
+  /** Safety flags not yet resolved. */
+  openFlags: number;
   lastActivityAt: Date;
   spending: Spending;
 }
@@ -83,6 +88,7 @@ function sessionConditions(filter: SessionFilter): SQL | undefined {
     filter.topicId === undefined ? undefined : eq(s.topicId, filter.topicId),
     filter.userId === undefined ? undefined : eq(s.userId, filter.userId),
     filter.status === undefined ? undefined : eq(s.status, filter.status),
+    filter.flagged === undefined ? undefined : filter.flagged ? sql`${openFlagCount(s.id)} > 0` : sql`${openFlagCount(s.id)} = 0`,
     filter.from === undefined ? undefined : gte(s.startedAt, filter.from),
     filter.to === undefined ? undefined : lt(s.startedAt, filter.to),
   );
@@ -102,6 +108,7 @@ export async function overseenSessions(db: Db, filter: SessionFilter, limit: num
       courseTitle: sessionContexts.courseTitle,
       topicTitle: sessionContexts.topicTitle,
       turns: sql<number>`(select count(*) from ${chatMessages} where ${chatMessages.sessionId} = ${s.id} and ${chatMessages.role} = 'user')::int`.mapWith(Number),
+      openFlags: openFlagCount(s.id).mapWith(Number),
       lastActivityAt: sql<Date>`coalesce((select max(${chatMessages.createdAt}) from ${chatMessages} where ${chatMessages.sessionId} = ${s.id}), ${s.startedAt})`.mapWith(
         (value: Date | string) => new Date(value),
       ),

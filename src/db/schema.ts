@@ -257,3 +257,32 @@ export const modelCalls = pgTable(
     index('model_calls_session_idx').on(table.sessionId),
   ],
 );
+
+/** A risk the moderation step found in a learner's message, for teachers and admins to review and resolve. */
+export const safetyFlags = pgTable(
+  'safety_flags',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    /** The learner's message that raised it. */
+    messageId: integer('message_id').references(() => chatMessages.id, { onDelete: 'set null' }),
+    userId: integer('user_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    category: text('category').$type<'self_harm' | 'violence' | 'sexual' | 'harassment'>().notNull(),
+    severity: text('severity').$type<'low' | 'medium' | 'high'>().notNull(),
+    /** Which classifier raised it: the offline rules, or the moderation endpoint. */
+    source: text('source').$type<'rules' | 'moderation'>().notNull(),
+    status: text('status').$type<'open' | 'resolved'>().notNull().default('open'),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** Who resolved it: `admin`, or `user:<id>` for a token's holder. */
+    resolvedBy: text('resolved_by'),
+  },
+  (table) => [
+    index('safety_flags_status_idx').on(table.status, table.id),
+    index('safety_flags_session_idx').on(table.sessionId),
+    index('safety_flags_user_idx').on(table.userId),
+  ],
+);

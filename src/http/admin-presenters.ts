@@ -1,4 +1,5 @@
 import type { OverseenSession, Spending } from '../db/oversight.js';
+import type { FlagRow } from '../db/safety-flags.js';
 import type { Oversight } from '../oversight/oversight.js';
 import { presentSession } from './session-presenters.js';
 
@@ -19,12 +20,30 @@ export function presentOverseenSession(session: OverseenSession) {
     course_title: session.courseTitle,
     topic_title: session.topicTitle,
     turns: session.turns,
+    open_flags: session.openFlags,
     last_activity_at: session.lastActivityAt.toISOString(),
     usage: presentSpending(session.spending),
   };
 }
 
-export function presentTranscript({ session, messages, questions }: Awaited<ReturnType<Oversight['transcript']>>) {
+export function presentFlag(flag: FlagRow) {
+  return {
+    id: flag.id,
+    session_id: flag.sessionId,
+    message_id: flag.messageId,
+    user_id: flag.userId,
+    course_id: flag.courseId,
+    category: flag.category,
+    severity: flag.severity,
+    source: flag.source,
+    status: flag.status,
+    created_at: flag.createdAt.toISOString(),
+    resolved_at: flag.resolvedAt?.toISOString() ?? null,
+    resolved_by: flag.resolvedBy,
+  };
+}
+
+export function presentTranscript({ session, messages, questions, flags }: Awaited<ReturnType<Oversight['transcript']>>) {
   return {
     ...presentOverseenSession(session),
     messages: messages.map((message) => ({
@@ -48,6 +67,7 @@ export function presentTranscript({ session, messages, questions }: Awaited<Retu
       asked_at: question.askedAt.toISOString(),
       graded_at: question.gradedAt?.toISOString() ?? null,
     })),
+    flags: flags.map(presentFlag),
   };
 }
 
@@ -70,6 +90,7 @@ export function presentLearner(learner: Awaited<ReturnType<Oversight['learner']>
     })),
     sessions: learner.sessions.map(presentOverseenSession),
     usage: presentSpending(learner.spending),
+    flags: learner.flags.map(presentFlag),
   };
 }
 

@@ -28,9 +28,38 @@ export const sessionsQuery = z.strictObject({
   topic_id: idText.optional(),
   user_id: idText.optional(),
   status: z.enum(['active', 'completed', 'abandoned']).optional(),
+  flagged: z.stringbool({ truthy: ['true'], falsy: ['false'] }).optional().describe('Only sessions with open safety flags (true), or without (false)'),
   ...rangeQuery,
   ...pageQuery,
 });
+
+export const flagsQuery = z.strictObject({
+  status: z.enum(['open', 'resolved']).optional(),
+  course_id: idText.optional(),
+  user_id: idText.optional(),
+  ...pageQuery,
+});
+
+export const flagParams = z.strictObject({ id: idText.describe('Flag id') });
+
+export const flagSchema = z
+  .object({
+    id,
+    session_id: id,
+    message_id: id.nullable().describe('The learner message that raised it'),
+    user_id: id,
+    course_id: id,
+    category: z.enum(['self_harm', 'violence', 'sexual', 'harassment']),
+    severity: z.enum(['low', 'medium', 'high']),
+    source: z.enum(['rules', 'moderation']).describe('The offline rules, or the moderation endpoint'),
+    status: z.enum(['open', 'resolved']),
+    created_at: timestamp,
+    resolved_at: timestamp.nullable(),
+    resolved_by: z.string().nullable().describe('`admin`, or `user:<id>` for a token'),
+  })
+  .meta({ id: 'SafetyFlag' });
+
+export const flagsPageSchema = z.object({ items: z.array(flagSchema), next_before: id.nullable() }).meta({ id: 'SafetyFlags' });
 
 export const learnerParams = z.strictObject({ user_id: idText.describe('The learner’s id') });
 export const analyticsQuery = z.strictObject({ course_id: idText.optional() });
@@ -57,6 +86,7 @@ export const overseenSessionSchema = sessionSchema
     course_title: z.string(),
     topic_title: z.string(),
     turns: z.number().int().describe('The learner’s messages'),
+    open_flags: z.number().int().describe('Safety flags not yet resolved'),
     last_activity_at: timestamp,
     usage: spendingSchema,
   })
@@ -93,6 +123,7 @@ export const transcriptSchema = overseenSessionSchema
         graded_at: timestamp.nullable(),
       }),
     ),
+    flags: z.array(flagSchema),
   })
   .meta({ id: 'Transcript' });
 
@@ -105,6 +136,7 @@ export const learnerSchema = z
     struggles: z.array(z.object({ ...topicRef, wrong_answers: z.number().int(), graded_answers: z.number().int() })),
     sessions: z.array(overseenSessionSchema),
     usage: spendingSchema,
+    flags: z.array(flagSchema).describe('The newest 100'),
   })
   .meta({ id: 'LearnerOverview' });
 

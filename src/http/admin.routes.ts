@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Oversight } from '../oversight/oversight.js';
+import type { FastifyRequest } from 'fastify';
 import {
+  presentFlag,
   presentLearner,
   presentOverseenSession,
   presentTopicAnalytics,
@@ -10,6 +12,10 @@ import {
 } from './admin-presenters.js';
 import {
   analyticsQuery,
+  flagParams,
+  flagSchema,
+  flagsPageSchema,
+  flagsQuery,
   learnerParams,
   learnerSchema,
   sessionsPageSchema,
@@ -53,8 +59,8 @@ export const adminRoutes =
       },
       async (request) => {
         const scope = oversightScope(request, forTeachers);
-        const { course_id, topic_id, user_id, status, from, to, limit, before } = request.query;
-        const page = await oversight.sessions(scope, { courseId: course_id, topicId: topic_id, userId: user_id, status, from, to }, limit, before);
+        const { course_id, topic_id, user_id, status, flagged, from, to, limit, before } = request.query;
+        const page = await oversight.sessions(scope, { courseId: course_id, topicId: topic_id, userId: user_id, status, flagged, from, to }, limit, before);
         return { items: page.items.map(presentOverseenSession), next_before: page.nextBefore };
       },
     );
@@ -99,6 +105,36 @@ export const adminRoutes =
     );
 
     routes.get(
+      '/api/admin/flags',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Safety flags newest first: the risks the moderation step found in learners’ messages',
+          querystring: flagsQuery,
+          response: { 200: flagsPageSchema, ...problemResponses(...denied) },
+        },
+      },
+      async (request) => {
+        const { status, course_id, user_id, limit, before } = request.query;
+        const page = await oversight.flags(oversightScope(request, forTeachers), { status, courseId: course_id, userId: user_id }, limit, before);
+        return { items: page.items.map(presentFlag), next_before: page.nextBefore };
+      },
+    );
+
+    routes.post(
+      '/api/admin/flags/:id/resolve',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Resolve a safety flag (resolving it again changes nothing)',
+          params: flagParams,
+          response: { 200: flagSchema, ...problemResponses(...denied, 'flag_not_found') },
+        },
+      },
+      async (request) => presentFlag(await oversight.resolveFlag(oversightScope(request, forTeachers), request.params.id, resolver(request))),
+    );
+
+    routes.get(
       '/api/admin/usage',
       {
         schema: {
@@ -115,3 +151,9 @@ export const adminRoutes =
       },
     );
   };
+
+/** Who resolved a flag, as the audit trail names them: the admin key, or a token's user. */
+function resolver(request: FastifyRequest): string {
+  const { principal } = request;
+  return principal.kind === 'user' ? `user:${principal.userId}` : principal.kind;
+}

@@ -16,6 +16,7 @@ const titles: Record<ErrorCode, string> = {
   topic_not_found: 'Topic not found',
   course_not_found: 'Course not found',
   learner_not_found: 'Learner not found',
+  flag_not_found: 'Flag not found',
   session_not_active: 'Session is not active',
   turn_conflict: 'Concurrent message',
   turn_in_progress: 'A turn is in progress',

@@ -12,6 +12,7 @@ import {
   type SessionFilter,
   type UsageGroup,
 } from '../db/oversight.js';
+import { listFlags, resolveFlag, type FlagRow } from '../db/safety-flags.js';
 import { AppError } from '../errors.js';
 
 /** What the caller may see: every course, or a teacher's. */
@@ -53,17 +54,22 @@ export function createOversight(db: Db) {
     /** A session and its transcript: the conversation, and each question with its expected answer and grade. */
     async transcript(scope: Scope, sessionId: number) {
       const session = await sessionInScope(scope, sessionId);
-      const [messages, questions] = await Promise.all([sessionTranscriptMessages(db, sessionId), sessionQuestions(db, sessionId)]);
-      return { session, messages, questions };
+      const [messages, questions, flags] = await Promise.all([
+        sessionTranscriptMessages(db, sessionId),
+        sessionQuestions(db, sessionId),
+        listFlags(db, { sessionId }, 1000),
+      ]);
+      return { session, messages, questions, flags };
     },
 
     /** A learner, as far as the scope's courses show them; 404 when they have no session there. */
     async learner(scope: Scope, userId: number) {
       const courses = inScope(scope);
-      const [sessions, mistakes, spending] = await Promise.all([
+      const [sessions, mistakes, spending, flags] = await Promise.all([
         overseenSessions(db, { ...courses, userId }, 1000),
         learnerTopicMistakes(db, userId, courses.courseIds),
         learnerSpending(db, userId, courses.courseIds),
+        listFlags(db, { ...courses, userId }, 100),
       ]);
       if (sessions.length === 0) throw new AppError('learner_not_found', `Learner ${userId} has no session${scope.all ? '' : ' in your courses'}.`);
       const completed = new Map<number, OverseenSession>();
@@ -74,7 +80,20 @@ export function createOversight(db: Db) {
         struggles: mistakes.filter((topic) => topic.wrong >= struggleMistakes),
         sessions,
         spending,
+        flags,
       };
+    },
+
+    /** Safety flags newest first, in the scope's courses. */
+    async flags(scope: Scope, filter: { status?: FlagRow['status']; courseId?: number; userId?: number }, limit: number, before?: number): Promise<Page<FlagRow>> {
+      return paged(await listFlags(db, { ...filter, ...inScope(scope) }, limit + 1, before), limit, (flag) => flag.id);
+    },
+
+    /** Resolves a flag of the scope's courses; 404 for any other. */
+    async resolveFlag(scope: Scope, flagId: number, by: string): Promise<FlagRow> {
+      const resolved = await resolveFlag(db, flagId, by, inScope(scope).courseIds);
+      if (!resolved) throw new AppError('flag_not_found', `Flag ${flagId} does not exist${scope.all ? '' : ' in your courses'}.`);
+      return resolved;
     },
 
     /** Per topic of the scope's courses (or of one course): sessions and their outcomes, pace, hints, missed questions. */

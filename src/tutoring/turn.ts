@@ -19,7 +19,7 @@ import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
 import { nextBankQuestion } from './questions.js';
 import { neutralizeLearnerText } from './reply-filter.js';
-import { withBankDetails } from './reply.js';
+import { withBankDetails, type CollectedReply } from './reply.js';
 import type { ConversationMessage, Grade, QuestionFacts, TurnFacts } from './tutor-engine.js';
 import { assessmentFacts, bankQuestionFacts, newAssessment, sessionProgress, topicFromSnapshot, type SessionProgress } from './session-state.js';
 
@@ -123,7 +123,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
   const history: ConversationMessage[] = historyWindow(recent, found.session.conversationLength, config.maxConversationHistory).map((row) => {
-    if (row.role === 'user') return { role: 'user', content: neutralizeLearnerText(row.content, config.completionMarker) };
+    if (row.role === 'user') return { role: 'user', content: neutralizeLearnerText(context.moderation.redact(row.content), config.completionMarker) };
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
   });
@@ -144,16 +144,22 @@ async function runTurn(
   const topic = topicFromSnapshot(session, inputs.context);
   const graded = config.completionPolicy === 'graded';
 
+  // The moderation step, before any model sees the message: its risks, and the message as models may see it.
+  const safety = await context.moderation.assess(message);
+  const forModels = neutralizeLearnerText(safety.forModels, config.completionMarker);
+  // A message that says the learner may harm themself gets the fixed reply: no model call, no grade, no question.
+  const usesModel = context.engine.usesModel && !safety.endsTurn;
+
   const pending = graded ? asked.findLast((assessment) => assessment.status === 'pending') : undefined;
   const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
-  const kind = pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
-  const grade = pendingQuestion && kind === 'answer' ? await gradeAnswer(context, pendingQuestion, message) : undefined;
+  const kind = safety.endsTurn ? null : pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
+  const grade = pendingQuestion && kind === 'answer' ? await gradeAnswer(context, pendingQuestion, message, forModels) : undefined;
   const progressBefore = sessionProgress(asked, rule, grade?.correct);
   const passedByGrade = grade !== undefined && progressBefore.passed;
   // A question is asked when none will be pending after this reply, unless the reply completes the topic.
-  const mayAsk = graded && !passedByGrade && (grade !== undefined || !pending);
+  const mayAsk = graded && !safety.endsTurn && !passedByGrade && (grade !== undefined || !pending);
   const turn: TurnFacts = {
-    kind,
+    kind: kind ?? 'question',
     topic,
     rule,
     learner: { level: inputs.context.userLevel, completedTopics: inputs.context.completedTopics, struggles: inputs.context.struggles },
@@ -163,17 +169,9 @@ async function runTurn(
     suggestedQuestion: mayAsk ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question))) : undefined,
   };
 
-  const reply = await context.ask(
-    {
-      system: inputs.system,
-      history: inputs.history,
-      learnerMessage: neutralizeLearnerText(message, config.completionMarker),
-      turn,
-      mayAsk,
-      graded,
-    },
-    onText,
-  );
+  const reply = safety.endsTurn
+    ? supportiveReply(context.moderation.config.selfHarmReply, onText)
+    : await context.ask({ system: inputs.system, history: inputs.history, learnerMessage: forModels, turn, mayAsk, graded }, onText);
   const completes = graded ? passedByGrade : reply.markerSeen;
   const newQuestion = mayAsk && reply.question ? withBankDetails(reply.question, topic.questions) : undefined;
 
@@ -196,7 +194,8 @@ async function runTurn(
       });
     }
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
-    if (context.engine.usesModel) {
+    await context.flags.record(writer, session, learnerMessage!.id, safety.flags);
+    if (usesModel) {
       const { engine } = context;
       await recordModelCalls(writer, context.prices, session, [
         ...(grade?.usage ? [{ kind: 'grader' as const, model: engine.graderModel, usage: grade.usage }] : []),
@@ -216,8 +215,9 @@ async function runTurn(
   };
   // A turn that only adds its two messages is one statement. One that also grades, asks, completes, records model
   // calls or an idempotent answer writes it all in one transaction, whose first statement locks the session's row.
-  const saved = await ((pending && grade) || newQuestion || completes || commitWith || context.engine.usesModel ? context.transaction(save) : save(context.db));
-  if (context.engine.usesModel) context.afterModelCalls?.(tokensOf([reply.usage, ...(grade?.usage ? [grade.usage] : [])]));
+  const inOneTransaction = (pending && grade) || newQuestion || completes || commitWith || usesModel || safety.flags.length > 0;
+  const saved = await (inOneTransaction ? context.transaction(save) : save(context.db));
+  if (usesModel) context.afterModelCalls?.(tokensOf([reply.usage, ...(grade?.usage ? [grade.usage] : [])]));
   return saved;
 }
 
@@ -225,9 +225,15 @@ async function runTurn(
  * The grade of an answer to the pending question. An answer that is, once normalized, one of a bank question's
  * accepted answers is correct without asking a model; any other goes to the isolated grader.
  */
-async function gradeAnswer({ engine, log }: TutorContext, question: QuestionFacts, answer: string): Promise<Grade> {
+async function gradeAnswer({ engine, log }: TutorContext, question: QuestionFacts, answer: string, forModels: string): Promise<Grade> {
   if (equalsAcceptedAnswer(answer, question.acceptedAnswers)) return { correct: true, feedback: `Yes, "${question.expectedAnswer}" is right.` };
-  return guardLlm(log, engine, () => engine.grade(question, answer));
+  return guardLlm(log, engine, () => engine.grade(question, forModels));
+}
+
+/** The fixed reply to a message that says the learner may harm themself, shown as a model's would be. */
+function supportiveReply(text: string, onText?: (text: string) => void): CollectedReply {
+  onText?.(text);
+  return { text, usage: { promptTokens: 0, outputTokens: 0, cachedTokens: 0 }, finishReason: 'safety', markerSeen: false };
 }
 
 /** Why a turn's messages were not saved: the session is gone or no longer active, or the turn lost its lease. */

@@ -19,6 +19,8 @@ import { createTurnSlots } from './turn-slots.js';
 import { recordModelCalls } from '../usage/model-calls.js';
 import type { PriceTable } from '../usage/prices.js';
 import type { Budgets } from '../usage/budgets.js';
+import type { FlagRecorder } from '../safety/flag-recorder.js';
+import type { Moderation } from '../safety/moderation.js';
 import { tokensOf } from '../usage/model-calls.js';
 
 export interface TutorDeps {
@@ -32,6 +34,10 @@ export interface TutorDeps {
   prices: PriceTable;
   /** Daily token budgets, checked before a turn calls a model. */
   budgets: Budgets;
+  /** The moderation step every learner message passes before any model sees it. */
+  moderation: Moderation;
+  /** Where the risks it finds are stored (and told to the platform). */
+  flags: FlagRecorder;
   /** Called with their prompt and output tokens after a session start or turn whose model calls were saved. */
   afterModelCalls?: (tokens: number) => void;
   config: TutoringConfig;
