@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CpuShare } from './cpu.js';
+import type { ExportFigures } from './export.js';
 import type { LlmCalls, SlowLlm, TurnLatency } from './scenarios.js';
 
 /**
@@ -21,6 +22,8 @@ export interface Results {
   prompt_growth: { turn_5: number; turn_50: number; turn_200: number };
   get_session: { messages: number; p50_ms: number; raw_p50_ms: number; ratio: number };
   cold_start_ms: { embedded_fresh: number; embedded: number; postgres: number | null };
+  /** GET /api/admin/export of 100,000 messages: the service's resident memory while it streams them. */
+  export: ExportFigures;
   /** Reported, with no target: what the service costs around a model call, on this machine's two shared cores. */
   zero_ms_model: {
     rps: number;
@@ -98,6 +101,12 @@ function checks(r: Results, embedded: boolean): [string, string, string, boolean
     ['cold start, embedded, fresh dir', `${r.cold_start_ms.embedded_fresh.toFixed(0)} ms`, '≤ 1500 ms', r.cold_start_ms.embedded_fresh <= 1500],
     ['cold start, embedded, existing dir', `${r.cold_start_ms.embedded.toFixed(0)} ms`, '≤ 800 ms', r.cold_start_ms.embedded <= 800],
     ['cold start, PostgreSQL', r.cold_start_ms.postgres === null ? 'no server' : `${r.cold_start_ms.postgres.toFixed(0)} ms`, '', true],
+    [
+      `export of ${r.export.messages} messages (${r.export.megabytes.toFixed(0)} MB): time, RSS growth`,
+      `${r.export.seconds.toFixed(1)} s, ${r.export.growth_mb.toFixed(0)} MB`,
+      '≤ 100 MB',
+      r.export.growth_mb <= 100,
+    ],
     ['0 ms model: turns/s (connections)', `${r.zero_ms_model.rps.toFixed(0)} (${r.zero_ms_model.connections})`, '', true],
     ['0 ms model: no model call, raw SQL replay', `${r.zero_ms_model.no_model_rps.toFixed(0)}, ${r.zero_ms_model.raw_sql_rps.toFixed(0)} (${r.zero_ms_model.statements} statements)`, '', true],
   ];

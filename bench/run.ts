@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { medianCpu, withCpu, type CpuShare } from './cpu.js';
+import { adminKey, exportScenario, seedConversations } from './export.js';
 import { driveGets, driveTurns, serviceKey } from './load.js';
 import { startLlmDouble, startService, type ServiceProcess } from './processes.js';
 import { machine, promptTokensBaseline, report, type Results } from './report.js';
@@ -131,6 +132,15 @@ try {
     }
     await runner.close();
   }
+  // The export of 100,000 messages (200 sessions of 500), seeded once every other figure is done.
+  const seeding = embedded ? pgliteRunner(await PGlite.create(path.join(work, 'data'))) : pgRunner(database.url!, 2);
+  await seedConversations(seeding, 200, 500);
+  await seeding.close();
+  const exporting = await startService(serviceEnv({ ADMIN_API_KEY: adminKey }), path.join(work, 'export.log'));
+  const exported = await exportScenario(exporting, 100_000);
+  await exporting.stop();
+  log(`  export: ${exported.messages} messages, ${exported.megabytes.toFixed(1)} MB in ${exported.seconds.toFixed(1)} s, RSS +${exported.growth_mb.toFixed(0)} MB`);
+
   const rates = (rounds: { rps: number }[]) => rounds.map((round) => round.rps);
   const [turnRps, noModelRps, rawRps, getP50, rawGetP50] = [rates(turnRounds.service), rates(turnRounds.noModel), rates(turnRounds.raw), getPairs.service, getPairs.raw].map(median) as [number, number, number, number, number];
   const [serviceCpu, noModelCpu, rawCpu] = [turnRounds.service, turnRounds.noModel, turnRounds.raw].map((rounds) => medianCpu(rounds.map((round) => round.cpu)));
@@ -146,6 +156,7 @@ try {
     prompt_growth: conversation.promptChars,
     get_session: { messages: conversation.messages, p50_ms: getP50, raw_p50_ms: rawGetP50, ratio: getP50 / rawGetP50 },
     cold_start_ms: await coldStarts(),
+    export: exported,
     zero_ms_model: {
       rps: turnRps,
       connections: rate.best.connections,

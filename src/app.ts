@@ -78,7 +78,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       idempotency: { ttlMs: config.idempotencyTtlMs, leaseMs: config.tutoring.turnLeaseMs },
     }),
   );
-  await app.register(adminRoutes(deps.oversight, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
+  await app.register(adminRoutes(deps.oversight, deps.privacy, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
   if (config.webAppEnabled) {
     const { auth } = config;
     // The service key acts for every learner: typing it into a browser is for a demo, never offered in production.

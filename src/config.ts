@@ -60,6 +60,8 @@ export interface Config {
   /** A price table replacing the published one (MODEL_PRICES_FILE). */
   modelPricesFile: string | undefined;
   budgets: BudgetConfig;
+  /** Sessions started longer ago are purged, with all that is theirs, once a day (RETENTION_DAYS); unset: kept. */
+  retentionDays: number | undefined;
   safety: SafetyConfig & { endpoint: ModerationEndpointConfig | undefined };
   /** EVENTS_WEBHOOK_URL: where events (flags, alerts, completions without .NET) are delivered, signed. */
   webhook: WebhookConfig | undefined;
@@ -257,6 +259,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS !== undefined ? corsOrigins(e.CORS_ORIGINS)! : e.ENVIRONMENT === 'production' ? [] : true,
     webAppEnabled: e.WEB_APP_ENABLED ?? e.ENVIRONMENT !== 'production',
     modelPricesFile: e.MODEL_PRICES_FILE && path.resolve(e.MODEL_PRICES_FILE),
+    retentionDays: e.RETENTION_DAYS,
     budgets: { learnerDailyTokens: e.LEARNER_DAILY_TOKEN_BUDGET, dailyTokens: e.DAILY_TOKEN_BUDGET },
     safety: {
       redactPersonalData: e.PII_REDACTION,

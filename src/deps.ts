@@ -24,6 +24,7 @@ import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
 import { createOversight, type Oversight } from './oversight/oversight.js';
+import { createPrivacy, type Privacy } from './privacy/privacy.js';
 import { publishedPrices } from './usage/published-prices.js';
 import { budgetAlerts, createBudgets } from './usage/budgets.js';
 import { createEvents, withCompletionEvents, type Events } from './events/events.js';
@@ -42,6 +43,8 @@ export interface Deps {
   tutor: Tutor;
   /** What teachers and admins read across learners. */
   oversight: Oversight;
+  /** Export, erasure, retention. */
+  privacy: Privacy;
   /** With a .NET backend: its client, and the dispatcher that delivers completion notices to it. */
   dotnet?: { client: DotnetClient; dispatcher: OutboxDispatcher };
   /** Events for the platform's webhook, queued with what causes them. */
@@ -195,12 +198,20 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
   const idleSweep = createIdleSweep({ db: database.db, idleMs: config.sessionIdleTimeoutMs, log });
   const idempotency = idempotencyStore(database.db);
   const replyStreams = replyStreamStore(database.db);
-  const retention = createRetentionJob({ keys: idempotency, streams: replyStreams, streamGraceMs: config.streamResumeGraceMs, log });
+  const privacy = createPrivacy({ db: database.db, transaction: database.transaction, redis, log });
+  const retentionDays = config.retentionDays;
+  const retention = createRetentionJob({
+    keys: idempotency,
+    streams: replyStreams,
+    streamGraceMs: config.streamResumeGraceMs,
+    sessions: retentionDays === undefined ? undefined : { days: retentionDays, purge: (days, batch) => privacy.purgeOlderThan(days, batch) },
+    log,
+  });
   metrics.gauge('tutoring_active_sessions', 'Sessions in progress', async (gauge) => {
     gauge.set(await countActiveSessions(database.db));
   });
   const oversight = createOversight(database.db);
-  return { config, database, engine, curriculum, tutor, oversight, dotnet, events, webhook, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
+  return { config, database, engine, curriculum, tutor, oversight, privacy, dotnet, events, webhook, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
 }
 
 /** Starts the background work: delivering notices and events, ending idle sessions, purging what is kept a while. */

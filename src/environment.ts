@@ -34,6 +34,7 @@ export const variablesSchema = z.object({
   // Unset: on, except in production.
   WEB_APP_ENABLED: flag.optional(),
   LLM_PROVIDER: z.enum(['offline', 'gemini', 'openai']).optional(),
+  RETENTION_DAYS: positiveInt.optional(),
   PII_REDACTION: flag.default(true),
   SAFETY_SELF_HARM_REPLY: z.string().trim().min(20).max(2000).optional(),
   MODERATION_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),

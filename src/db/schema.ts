@@ -33,7 +33,7 @@ export const chatSessions = pgTable(
      */
     conversationLength: integer('conversation_length').notNull().default(0),
   },
-  (table) => [index('chat_sessions_user_idx').on(table.userId, table.id)],
+  (table) => [index('chat_sessions_user_idx').on(table.userId, table.id), index('chat_sessions_started_idx').on(table.startedAt)],
 );
 
 export const chatMessages = pgTable(
@@ -286,3 +286,18 @@ export const safetyFlags = pgTable(
     index('safety_flags_user_idx').on(table.userId),
   ],
 );
+
+/**
+ * A learner's erasure, for the record: who asked, when, how many rows of each table went, and the learner's id only
+ * as a salted hash (never their content). Kept after everything else about them is gone.
+ */
+export const erasureAudit = pgTable('erasure_audit', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  erasedAt: createdAt(),
+  /** `admin`, or `user:<id>` for an admin's token. */
+  erasedBy: text('erased_by').notNull(),
+  /** SHA-256 of the salt and the user id: whether a given learner was erased can be checked, no learner listed. */
+  userIdHash: text('user_id_hash').notNull(),
+  salt: text('salt').notNull(),
+  deleted: jsonb('deleted').$type<Record<string, number>>().notNull(),
+});

@@ -40,6 +40,16 @@ export const flagsQuery = z.strictObject({
   ...pageQuery,
 });
 
+export const exportQuery = z.strictObject({
+  format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  course_id: idText.optional(),
+  ...rangeQuery,
+});
+
+export const erasedSchema = z
+  .object({ deleted: z.record(z.string(), z.number().int()).describe('Rows deleted, by table') })
+  .meta({ id: 'Erasure' });
+
 export const flagParams = z.strictObject({ id: idText.describe('Flag id') });
 
 export const flagSchema = z

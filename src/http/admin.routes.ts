@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Oversight } from '../oversight/oversight.js';
+import type { Privacy } from '../privacy/privacy.js';
 import type { FastifyRequest } from 'fastify';
 import {
   presentFlag,
@@ -12,6 +15,8 @@ import {
 } from './admin-presenters.js';
 import {
   analyticsQuery,
+  erasedSchema,
+  exportQuery,
   flagParams,
   flagSchema,
   flagsPageSchema,
@@ -41,7 +46,7 @@ const denied = ['unauthorized', 'forbidden'] as const;
  * expected answers and grades, learners, topic analytics, and (admins only) usage and cost.
  */
 export const adminRoutes =
-  (oversight: Oversight, options: AdminRouteOptions): FastifyPluginAsync =>
+  (oversight: Oversight, privacy: Privacy, options: AdminRouteOptions): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const forTeachers = { teachers: true, openIsAdmin: options.openIsAdmin };
@@ -131,7 +136,53 @@ export const adminRoutes =
           response: { 200: flagSchema, ...problemResponses(...denied, 'flag_not_found') },
         },
       },
-      async (request) => presentFlag(await oversight.resolveFlag(oversightScope(request, forTeachers), request.params.id, resolver(request))),
+      async (request) => presentFlag(await oversight.resolveFlag(oversightScope(request, forTeachers), request.params.id, actorOf(request))),
+    );
+
+    routes.get(
+      '/api/admin/export',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Sessions and their messages, streamed as JSON Lines or CSV (admins only)',
+          description:
+            'JSON Lines: a `session` line before its `message` lines. CSV: one row per message with its session’s columns. ' +
+            '`from` (inclusive) and `to` (exclusive) select sessions by their start. Read and sent a thousand messages at a time.',
+          querystring: exportQuery,
+          // The export is a stream of text, sent as it is read: no JSON body to validate.
+          response: { 200: z.unknown().describe('JSON Lines (application/x-ndjson) or CSV (text/csv)'), ...problemResponses(...denied) },
+        },
+      },
+      async (request, reply) => {
+        oversightScope(request, forAdmins);
+        const { format, course_id, from, to } = request.query;
+        const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
+        reply
+          .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+          .header('content-disposition', `attachment; filename="ai-training-export-${stamp}.${format}"`)
+          .header('cache-control', 'no-store');
+        return reply.send(Readable.from(privacy.export({ courseId: course_id, from, to }, format)));
+      },
+    );
+
+    routes.delete(
+      '/api/admin/learners/:user_id',
+      {
+        schema: {
+          tags: ['oversight'],
+          summary: 'Erase everything the service holds about a learner (admins only)',
+          description:
+            'Sessions, messages, contexts, questions and grades, usage, progress, flags, idempotency records, stream records and ' +
+            'pending notices and events about them, in one transaction, then their Redis keys. Recorded in the erasure audit with a ' +
+            'salted hash of the user id. Erasing a learner the service does not know answers zeros.',
+          params: learnerParams,
+          response: { 200: erasedSchema, ...problemResponses(...denied) },
+        },
+      },
+      async (request) => {
+        oversightScope(request, forAdmins);
+        return { deleted: await privacy.erase(request.params.user_id, actorOf(request)) };
+      },
     );
 
     routes.get(
@@ -152,8 +203,8 @@ export const adminRoutes =
     );
   };
 
-/** Who resolved a flag, as the audit trail names them: the admin key, or a token's user. */
-function resolver(request: FastifyRequest): string {
+/** Who did it, as flags and the erasure audit name them: the admin key (`admin`), a token's user (`user:<id>`). */
+function actorOf(request: FastifyRequest): string {
   const { principal } = request;
   return principal.kind === 'user' ? `user:${principal.userId}` : principal.kind;
 }
