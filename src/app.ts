@@ -81,9 +81,10 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
   await app.register(adminRoutes(deps.oversight, deps.privacy, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
   if (config.webAppEnabled) {
     const { auth } = config;
-    // The service key acts for every learner: typing it into a browser is for a demo, never offered in production.
-    const key = auth.serviceApiKeys.length > 0 && config.environment !== 'production';
-    await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, key } }));
+    // The keys act for every learner: typing one into a browser is for a demo, never offered in production.
+    const demo = config.environment !== 'production';
+    const keys = { key: demo && auth.serviceApiKeys.length > 0, adminKey: demo && auth.adminApiKeys.length > 0 };
+    await app.register(webAppRoutes({ dir: webAppDir, auth: { token: auth.jwt !== undefined, ...keys } }));
   }
   return app;
 }

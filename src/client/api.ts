@@ -2,7 +2,22 @@
 // Node.js, so that both handle its answers, its streams and its errors alike.
 import { defaultPatience, deliverTurn, type Patience, type PendingTurn } from './deliver-turn.js';
 import { authHeaders, networkError, problemOf, type Credentials } from './http.js';
-import type { Caller, Course, CourseSummary, SessionDetails, SessionList, SessionSummary, Started, Topic, Turn } from './types.js';
+import type {
+  Caller,
+  Course,
+  CourseSummary,
+  OverseenSession,
+  Page,
+  SafetyFlag,
+  SessionDetails,
+  SessionList,
+  SessionSummary,
+  Started,
+  Topic,
+  TopicFigures,
+  Transcript,
+  Turn,
+} from './types.js';
 
 /** Sends a request to the API, with the credentials; the parsed JSON body, or an ApiError. */
 async function call<T>(credentials: Credentials, method: string, url: string, body?: unknown): Promise<T> {
@@ -46,4 +61,20 @@ export function learnerApi(credentials: Credentials, baseUrl = '', patience: Pat
 }
 
 export type LearnerApi = ReturnType<typeof learnerApi>;
+
+/** The oversight calls a teacher's or admin's client makes (/api/admin/...), bound to its credentials. */
+export function oversightApi(credentials: Credentials, baseUrl = '') {
+  const get = <T>(path: string) => call<T>(credentials, 'GET', `${baseUrl}${path}`);
+  return {
+    courses: () => get<{ courses: CourseSummary[] }>('/api/courses').then((body) => body.courses),
+    topicAnalytics: (courseId: number) => get<{ items: TopicFigures[] }>(`/api/admin/analytics/topics?course_id=${courseId}`).then((body) => body.items),
+    sessions: (courseId: number, before?: number) =>
+      get<Page<OverseenSession>>(`/api/admin/sessions?course_id=${courseId}&limit=20${before === undefined ? '' : `&before=${before}`}`),
+    openFlags: (courseId: number) => get<Page<SafetyFlag>>(`/api/admin/flags?status=open&course_id=${courseId}&limit=100`).then((body) => body.items),
+    resolveFlag: (id: number) => call<SafetyFlag>(credentials, 'POST', `${baseUrl}/api/admin/flags/${id}/resolve`),
+    transcript: (sessionId: number) => get<Transcript>(`/api/admin/sessions/${sessionId}`),
+  };
+}
+
+export type OversightApi = ReturnType<typeof oversightApi>;
 

@@ -82,3 +82,63 @@ export interface Turn {
   user_message_id: number;
   progress: Progress;
 }
+
+/** A page of an oversight list. */
+export interface Page<T> {
+  items: T[];
+  next_before: number | null;
+}
+
+export interface TopicFigures {
+  topic_id: number;
+  course_id: number;
+  topic_title: string;
+  sessions_started: number;
+  sessions_completed: number;
+  sessions_abandoned: number;
+  completion_rate: number;
+  abandonment_rate: number;
+  median_turns_to_completion: number | null;
+  median_minutes_to_completion: number | null;
+  hint_requests: number;
+  most_missed_questions: { question: string; wrong_answers: number; graded_answers: number }[];
+}
+
+export interface OverseenSession extends SessionSummary {
+  course_title: string;
+  topic_title: string;
+  turns: number;
+  open_flags: number;
+  last_activity_at: string;
+}
+
+export interface SafetyFlag {
+  id: number;
+  session_id: number;
+  message_id: number | null;
+  user_id: number;
+  course_id: number;
+  category: 'self_harm' | 'violence' | 'sexual' | 'harassment';
+  severity: 'low' | 'medium' | 'high';
+  source: 'rules' | 'moderation';
+  status: 'open' | 'resolved';
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+}
+
+export interface Transcript extends OverseenSession {
+  messages: { id: number; role: 'user' | 'assistant'; kind: 'answer' | 'hint' | 'question' | null; content: string; timestamp: string }[];
+  questions: {
+    id: number;
+    question: string;
+    expected_answer: string;
+    status: 'pending' | 'graded' | 'skipped';
+    learner_answer: string | null;
+    correct: boolean | null;
+    feedback: string | null;
+    question_message_id: number | null;
+    answer_message_id: number | null;
+  }[];
+  flags: SafetyFlag[];
+}

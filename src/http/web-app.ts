@@ -12,8 +12,8 @@ export const webAppDir = path.join(projectRoot, 'dist', 'web');
 
 export interface WebAppOptions {
   dir: string;
-  /** The credentials the API takes, for the app's sign-in: a learner's token, the service key, or neither. */
-  auth: { token: boolean; key: boolean };
+  /** The credentials the app may sign in with: a token, the service key (for a learner), the admin key, or none. */
+  auth: { token: boolean; key: boolean; adminKey: boolean };
 }
 
 // The app loads its scripts, styles and data from the service alone: no CDN, no outside fonts, nothing inline.
@@ -30,7 +30,7 @@ const contentSecurityPolicy = [
 ].join('; ');
 
 const appConfigSchema = z
-  .object({ auth: z.object({ token: z.boolean(), key: z.boolean() }) })
+  .object({ auth: z.object({ token: z.boolean(), key: z.boolean(), admin_key: z.boolean() }) })
   .meta({ id: 'WebAppConfig', description: 'What the web app needs to know before sign-in' });
 
 /**
@@ -53,7 +53,7 @@ export const webAppRoutes =
     app.withTypeProvider<ZodTypeProvider>().get(
       '/app/config.json',
       { schema: { tags: ['service'], summary: 'How the web app signs in', response: { 200: appConfigSchema } } },
-      async () => ({ auth: options.auth }),
+      async () => ({ auth: { token: options.auth.token, key: options.auth.key, admin_key: options.auth.adminKey } }),
     );
     await app.register(fastifyStatic, {
       root: options.dir,

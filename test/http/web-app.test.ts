@@ -50,13 +50,13 @@ describe('the web app at /app', () => {
 
   it('tells the app which credentials the API takes', async () => {
     const response = await t.app.inject({ url: '/app/config.json' });
-    expect(response.json()).toEqual({ auth: { token: true, key: true } });
+    expect(response.json()).toEqual({ auth: { token: true, key: true, admin_key: false } });
   });
 
-  it('never offers the service key for sign-in in production, where the app is served only when asked for', async () => {
-    const production = await buildTestApp({ ENVIRONMENT: 'production', SERVICE_API_KEY: serviceKey, WEB_APP_ENABLED: 'true' });
+  it('never offers the service or admin key for sign-in in production, where the app is served only when asked for', async () => {
+    const production = await buildTestApp({ ENVIRONMENT: 'production', SERVICE_API_KEY: serviceKey, ADMIN_API_KEY: 'the-admin-key-of-the-operators', WEB_APP_ENABLED: 'true' });
     try {
-      expect((await production.app.inject({ url: '/app/config.json' })).json()).toEqual({ auth: { token: false, key: false } });
+      expect((await production.app.inject({ url: '/app/config.json' })).json()).toEqual({ auth: { token: false, key: false, admin_key: false } });
     } finally {
       await production.close();
     }
@@ -75,7 +75,7 @@ describe('the web app at /app', () => {
   it('serves nothing, and says why, when the app was not built', async () => {
     const lines: string[] = [];
     const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } } });
-    await app.register(webAppRoutes({ dir: mkdtempSync(path.join(tmpdir(), 'no-web-app-')), auth: { token: false, key: false } }));
+    await app.register(webAppRoutes({ dir: mkdtempSync(path.join(tmpdir(), 'no-web-app-')), auth: { token: false, key: false, adminKey: false } }));
     expect((await app.inject({ url: '/app/' })).statusCode).toBe(404);
     expect(lines.join('')).toContain('The web app is not built');
     await app.close();

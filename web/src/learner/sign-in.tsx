@@ -1,22 +1,26 @@
 import { useEffect, useState } from 'preact/hooks';
 import { learnerApi } from '../../../src/client/api.js';
-import type { Credentials } from '../../../src/client/http.js';
+import { ApiError, type Credentials } from '../../../src/client/http.js';
+import type { SignedIn } from '../app.js';
 import { plainWords } from '../../../src/client/plain-words.js';
 import { ViewHeading } from './heading.js';
 
 interface AppConfig {
-  auth: { token: boolean; key: boolean };
+  auth: { token: boolean; key: boolean; admin_key: boolean };
 }
 
-type Method = 'token' | 'key' | 'open';
+type Method = 'token' | 'key' | 'admin' | 'open';
 
 const lastLearnerKey = 'ai-tutor.last-learner';
 
+const methodWords = { token: 'An access token', key: 'The service API key (as a learner)', admin: 'The admin API key (the teacher view)' };
+
 /**
- * Choosing the learner: a user id when the service has no authentication (development), a learner's token when it
- * verifies tokens, or the service key and a user id (a platform team's demo).
+ * Signing in: a user id when the service has no authentication (development), a token when it verifies tokens (a
+ * learner's, a teacher's or an admin's), or, outside production, the service key and a learner id (a platform team's
+ * demo) or the admin key (the teacher view).
  */
-export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Credentials) => void; notice?: string }) {
+export function SignIn({ onSignedIn, notice }: { onSignedIn: (who: SignedIn) => void; notice?: string }) {
   const [config, setConfig] = useState<AppConfig>();
   const [method, setMethod] = useState<Method>('open');
   // The learner id last used in this browser (an id, not a secret), or 1.
@@ -30,7 +34,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Crede
       .then((response) => response.json() as Promise<AppConfig>)
       .then((loaded) => {
         setConfig(loaded);
-        setMethod(loaded.auth.token ? 'token' : loaded.auth.key ? 'key' : 'open');
+        setMethod(loaded.auth.token ? 'token' : loaded.auth.key ? 'key' : loaded.auth.admin_key ? 'admin' : 'open');
       })
       .catch(() => setError('The tutor service cannot be reached. Reload the page to try again.'));
   }, []);
@@ -39,18 +43,24 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Crede
     event.preventDefault();
     setError(undefined);
     const id = Number(userId);
-    if (method !== 'token' && !(Number.isInteger(id) && id > 0)) {
+    if ((method === 'key' || method === 'open') && !(Number.isInteger(id) && id > 0)) {
       setError('The learner id is a whole number, 1 or more.');
       return;
     }
     const credentials: Credentials =
-      method === 'token' ? { kind: 'token', token: secret.trim(), userId: 0 } : method === 'key' ? { kind: 'key', key: secret.trim(), userId: id } : { kind: 'open', userId: id };
+      method === 'token'
+        ? { kind: 'token', token: secret.trim(), userId: 0 }
+        : method === 'key' || method === 'admin'
+          ? { kind: 'key', key: secret.trim(), userId: method === 'key' ? id : 0 }
+          : { kind: 'open', userId: id };
     setBusy(true);
     try {
       // The service says whether the token or key is good, and whom a token signs in.
       const caller = await learnerApi(credentials).me();
-      if (credentials.kind !== 'token') localStorage.setItem(lastLearnerKey, String(id));
-      onSignedIn(credentials.kind === 'token' ? { ...credentials, userId: caller.user_id! } : credentials);
+      if (method === 'key' && caller.kind !== 'service') throw new ApiError(401, 'unauthorized', 'That is not the service key.');
+      if (method === 'admin' && caller.kind !== 'admin') throw new ApiError(401, 'unauthorized', 'That is not the admin key.');
+      if (method === 'key' || method === 'open') localStorage.setItem(lastLearnerKey, String(id));
+      onSignedIn({ credentials: credentials.kind === 'token' ? { ...credentials, userId: caller.user_id! } : credentials, caller });
     } catch (failure) {
       setError(plainWords(failure));
     } finally {
@@ -58,7 +68,7 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Crede
     }
   };
 
-  const both = config?.auth.token && config.auth.key;
+  const methods = config ? (['token', 'key', 'admin'] as const).filter((candidate) => (candidate === 'admin' ? config.auth.admin_key : config.auth[candidate])) : [];
   return (
     <section class="card narrow">
       <ViewHeading title="Sign in" />
@@ -70,15 +80,14 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Crede
       )}
       {config && (
         <form onSubmit={submit}>
-          {both && (
+          {methods.length > 1 && (
             <fieldset>
               <legend>Sign in with</legend>
-              <label class="choice">
-                <input type="radio" name="method" checked={method === 'token'} onChange={() => setMethod('token')} /> An access token
-              </label>
-              <label class="choice">
-                <input type="radio" name="method" checked={method === 'key'} onChange={() => setMethod('key')} /> The service API key
-              </label>
+              {methods.map((candidate) => (
+                <label class="choice" key={candidate}>
+                  <input type="radio" name="method" checked={method === candidate} onChange={() => setMethod(candidate)} /> {methodWords[candidate]}
+                </label>
+              ))}
             </fieldset>
           )}
           {method === 'token' && (
@@ -93,7 +102,13 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (credentials: Crede
               <input id="key" type="password" required autoComplete="off" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
             </div>
           )}
-          {method !== 'token' && (
+          {method === 'admin' && (
+            <div class="field">
+              <label for="admin-key">Admin API key</label>
+              <input id="admin-key" type="password" required autoComplete="off" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
+            </div>
+          )}
+          {(method === 'key' || method === 'open') && (
             <div class="field">
               <label for="user-id">Learner id</label>
               <input id="user-id" type="number" inputMode="numeric" min={1} step={1} required value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
