@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { chatMessages, chatSessions } from './schema.js';
+import { chatMessages, chatSessions, messageKinds } from './schema.js';
 
 export interface ExportFilter {
   courseId?: number;
@@ -46,13 +46,14 @@ export async function* exportBatches(db: Db, filter: ExportFilter, batchSize = 1
         completedAt: s.completedAt,
         messageId: m.id,
         role: m.role,
-        kind: m.kind,
+        kind: messageKinds.kind,
         content: m.content,
         createdAt: m.createdAt,
         position: m.position,
       })
       .from(m)
       .innerJoin(s, eq(s.id, m.sessionId))
+      .leftJoin(messageKinds, eq(messageKinds.messageId, m.id))
       .where(
         and(
           sql`(${m.sessionId}, ${m.position}) > (${after.sessionId}, ${after.position})`,

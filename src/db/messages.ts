@@ -1,9 +1,13 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { preparedFor, type Db } from './client.js';
-import { chatMessages, chatSessions, messageRole } from './schema.js';
+import { chatMessages, chatSessions, messageKinds, messageRole } from './schema.js';
 
 export type MessageRow = typeof chatMessages.$inferSelect;
-export type NewMessage = Pick<MessageRow, 'role' | 'content'> & Partial<Pick<MessageRow, 'kind' | 'promptTokens' | 'outputTokens' | 'cachedTokens'>>;
+export type NewMessage = Pick<MessageRow, 'role' | 'content'> &
+  Partial<Pick<MessageRow, 'promptTokens' | 'outputTokens' | 'cachedTokens'>> & {
+    /** A learner's message as the turn took it (message_kinds). */
+    kind?: (typeof messageKinds.$inferInsert)['kind'] | null;
+  };
 
 /**
  * Writes a new session's first messages, in the given order (ids, and so conversation order, follow it): its
@@ -55,11 +59,20 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
       where ${s.id} = ${sessionId} and ${s.turnLeaseToken} = ${token} and ${s.status} = 'active'
       returning ${s.id} as id, ${s.conversationLength} as length
     )
-    insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.kind)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
-    select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, v.kind, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
-    from released cross join (values ${values}) as v(ord, role, content, kind, prompt, output, cached)
-    order by v.ord
-    returning ${column(m.id)} as id, ${column(m.position)} as position, ${column(m.createdAt)} as created_at`)) as {
+    , inserted as (
+      insert into ${m} (${column(m.sessionId)}, ${column(m.role)}, ${column(m.content)}, ${column(m.position)}, ${column(m.promptTokens)}, ${column(m.outputTokens)}, ${column(m.cachedTokens)})
+      select released.id, v.role::${sql.identifier(messageRole.enumName)}, v.content, released.length - ${messages.length} + v.ord, v.prompt, v.output, v.cached
+      from released cross join (values ${values}) as v(ord, role, content, kind, prompt, output, cached)
+      order by v.ord
+      returning ${column(m.id)} as id, ${column(m.sessionId)} as session_id, ${column(m.position)} as position, ${column(m.createdAt)} as created_at
+    ), kinds as (
+      insert into ${messageKinds} (${column(messageKinds.messageId)}, ${column(messageKinds.sessionId)}, ${column(messageKinds.kind)})
+      select inserted.id, inserted.session_id, v.kind
+      from inserted cross join released join (values ${values}) as v(ord, role, content, kind, prompt, output, cached)
+        on inserted.position = released.length - ${messages.length} + v.ord
+      where v.kind is not null
+    )
+    select id, position, created_at from inserted`)) as {
     rows: { id: number; position: number; created_at: Date | string }[];
   };
   if (result.rows.length === 0) return undefined;
@@ -68,7 +81,6 @@ export async function saveTurnMessages(db: Db, sessionId: number, token: string,
   return result.rows
     .sort((a, b) => a.position - b.position)
     .map((row) => ({
-      kind: null,
       promptTokens: null,
       outputTokens: null,
       cachedTokens: null,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { assessments, chatMessages, chatSessions, modelCalls, sessionContexts } from './schema.js';
+import { assessments, chatMessages, chatSessions, messageKinds, modelCalls, sessionContexts } from './schema.js';
 import { openFlagCount } from './safety-flags.js';
 import type { SessionRow } from './sessions.js';
 
@@ -137,8 +137,9 @@ export function sessionQuestions(db: Db, sessionId: number) {
 /** A session's whole conversation, system prompt excluded, with each learner message's kind. */
 export function sessionTranscriptMessages(db: Db, sessionId: number) {
   return db
-    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content, kind: chatMessages.kind, createdAt: chatMessages.createdAt })
+    .select({ id: chatMessages.id, role: chatMessages.role, content: chatMessages.content, kind: messageKinds.kind, createdAt: chatMessages.createdAt })
     .from(chatMessages)
+    .leftJoin(messageKinds, eq(messageKinds.messageId, chatMessages.id))
     .where(and(eq(chatMessages.sessionId, sessionId), sql`${chatMessages.position} > 0`))
     .orderBy(asc(chatMessages.position));
 }
@@ -189,13 +190,15 @@ export function topicFigures(db: Db, filter: SessionFilter): Promise<TopicFigure
   const s = chatSessions;
   // Each session's learner messages and hint requests, counted once per session.
   const counts = db
-    .select({
-      turns: sql<number>`count(*) filter (where ${chatMessages.role} = 'user')`.as('turns'),
-      hints: sql<number>`count(*) filter (where ${chatMessages.kind} = 'hint')`.as('hints'),
-    })
+    .select({ turns: sql<number>`count(*) filter (where ${chatMessages.role} = 'user')`.as('turns') })
     .from(chatMessages)
     .where(eq(chatMessages.sessionId, s.id))
     .as('counts');
+  const hints = db
+    .select({ hints: sql<number>`count(*)`.as('hints') })
+    .from(messageKinds)
+    .where(and(eq(messageKinds.sessionId, s.id), eq(messageKinds.kind, 'hint')))
+    .as('hint_counts');
   const completed = sql`${s.status} = 'completed'`;
   return db
     .select({
@@ -209,11 +212,12 @@ export function topicFigures(db: Db, filter: SessionFilter): Promise<TopicFigure
       medianMinutesToCompletion: sql<number | null>`percentile_cont(0.5) within group (order by extract(epoch from ${s.completedAt} - ${s.startedAt}) / 60) filter (where ${completed})`.mapWith(
         nullableNumber,
       ),
-      hintRequests: sql<number>`coalesce(sum(${counts.hints}), 0)::int`.mapWith(Number),
+      hintRequests: sql<number>`coalesce(sum(${hints.hints}), 0)::int`.mapWith(Number),
     })
     .from(s)
     .innerJoin(sessionContexts, eq(sessionContexts.sessionId, s.id))
     .leftJoinLateral(counts, sql`true`)
+    .leftJoinLateral(hints, sql`true`)
     .where(sessionConditions(filter))
     .groupBy(s.topicId, s.courseId)
     .orderBy(asc(s.courseId), asc(s.topicId));

@@ -51,14 +51,31 @@ export const chatMessages = pgTable(
      * whatever plan PostgreSQL picks; "the newest 50" (ORDER BY … LIMIT) let it read the whole conversation.
      */
     position: integer('position').notNull(),
-    /** A learner's message as the turn took it: an answer to the pending question, a hint request, or a question of theirs. */
-    kind: text('kind').$type<'answer' | 'hint' | 'question'>(),
     createdAt: createdAt(),
     ...tokenUsage(),
   },
   // Conversation order is the position order, and the id order: two messages of one turn can share a timestamp.
   // The one index serves every read of a session's messages; a second on (session_id, id) would only cost inserts.
   (table) => [uniqueIndex('chat_messages_session_position_idx').on(table.sessionId, table.position)],
+);
+
+/**
+ * How the turn took a learner's message: an answer to the pending question, a hint request, or a question of theirs.
+ * A table of its own, not a column of chat_messages: instances of an earlier release, still running during a rolling
+ * upgrade, hold statements prepared against chat_messages' columns, which a new column would break.
+ */
+export const messageKinds = pgTable(
+  'message_kinds',
+  {
+    messageId: integer('message_id')
+      .primaryKey()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    sessionId: integer('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<'answer' | 'hint' | 'question'>().notNull(),
+  },
+  (table) => [index('message_kinds_session_idx').on(table.sessionId, table.kind)],
 );
 
 /** What the session was started with: the learner and topic as they were then, so a session stays consistent. */

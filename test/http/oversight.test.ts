@@ -63,40 +63,66 @@ beforeAll(async () => {
   await say(otherTopic, 'true');
 });
 
-const adminRoutes = () => [
-  '/api/admin/sessions',
-  `/api/admin/sessions/${completed}`,
-  '/api/admin/learners/301',
-  '/api/admin/analytics/topics',
-  '/api/admin/usage?group_by=learner',
+// Every oversight route, with who may call it: teachers (in their courses) or admins only. Erasing a learner the
+// service never knew changes nothing; resolving a flag that does not exist is 404 for anyone allowed to try.
+interface AdminRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** As the OpenAPI document names it. */
+  path: string;
+  url: () => string;
+  teachers: boolean;
+  /** What an allowed caller gets. */
+  allowed: number;
+}
+const adminRoutes: AdminRoute[] = [
+  { method: 'GET', path: '/api/admin/sessions', url: () => '/api/admin/sessions', teachers: true, allowed: 200 },
+  { method: 'GET', path: '/api/admin/sessions/{id}', url: () => `/api/admin/sessions/${completed}`, teachers: true, allowed: 200 },
+  { method: 'GET', path: '/api/admin/learners/{user_id}', url: () => '/api/admin/learners/301', teachers: true, allowed: 200 },
+  { method: 'GET', path: '/api/admin/analytics/topics', url: () => '/api/admin/analytics/topics', teachers: true, allowed: 200 },
+  { method: 'GET', path: '/api/admin/flags', url: () => '/api/admin/flags', teachers: true, allowed: 200 },
+  { method: 'POST', path: '/api/admin/flags/{id}/resolve', url: () => '/api/admin/flags/999999/resolve', teachers: true, allowed: 404 },
+  { method: 'GET', path: '/api/admin/usage', url: () => '/api/admin/usage?group_by=learner', teachers: false, allowed: 200 },
+  { method: 'GET', path: '/api/admin/export', url: () => '/api/admin/export', teachers: false, allowed: 200 },
+  { method: 'DELETE', path: '/api/admin/learners/{user_id}', url: () => '/api/admin/learners/424242', teachers: false, allowed: 200 },
 ];
+const call = (route: AdminRoute, headers: Record<string, string>) => t.app.inject({ method: route.method, url: route.url(), headers });
 
 describe('who may use the oversight routes', () => {
+  it('has every oversight route of the OpenAPI document in this matrix', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/admin/'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(adminRoutes.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
   it('refuses learners and the service key with 403, and callers without credentials with 401', async () => {
     const learner = await bearer({ sub: '301' });
     const teacherAsLearnerClaim = await bearer({ sub: '9', role: 'learner', course_ids: [2] });
-    for (const url of adminRoutes()) {
-      expectProblem(await get(url, learner), 403, 'forbidden');
-      expectProblem(await get(url, teacherAsLearnerClaim), 403, 'forbidden');
-      expectProblem(await get(url, asService), 403, 'forbidden');
-      expectProblem(await get(url, {}), 401, 'unauthorized');
-      expectProblem(await get(url, { 'x-api-key': 'not-a-key' }), 401, 'unauthorized');
+    for (const route of adminRoutes) {
+      expectProblem(await call(route, learner), 403, 'forbidden');
+      expectProblem(await call(route, teacherAsLearnerClaim), 403, 'forbidden');
+      expectProblem(await call(route, asService), 403, 'forbidden');
+      expectProblem(await call(route, {}), 401, 'unauthorized');
+      expectProblem(await call(route, { 'x-api-key': 'not-a-key' }), 401, 'unauthorized');
     }
   });
 
   it('lets ADMIN_API_KEY and admin tokens use every route', async () => {
     const adminToken = await bearer({ sub: '1', role: 'admin' });
-    for (const url of adminRoutes()) {
-      expect((await get(url, asAdmin)).statusCode, url).toBe(200);
-      expect((await get(url, adminToken)).statusCode, url).toBe(200);
+    for (const route of adminRoutes) {
+      expect((await call(route, asAdmin)).statusCode, route.url()).toBe(route.allowed);
+      expect((await call(route, adminToken)).statusCode, route.url()).toBe(route.allowed);
     }
   });
 
-  it('lets a teacher see their courses only, and not usage', async () => {
+  it('lets a teacher use the teachers’ routes for their courses only, and refuses the admins’ routes', async () => {
     const teacher = await bearer({ sub: '50', role: 'teacher', course_ids: [2] });
     const otherTeacher = await bearer({ sub: '51', role: 'teacher', course_ids: [99] });
-    for (const url of adminRoutes().slice(0, 4)) expect((await get(url, teacher)).statusCode, url).toBe(200);
-    expectProblem(await get('/api/admin/usage?group_by=learner', teacher), 403, 'forbidden');
+    for (const route of adminRoutes) {
+      if (route.teachers) expect((await call(route, teacher)).statusCode, route.url()).toBe(route.allowed);
+      else expectProblem(await call(route, teacher), 403, 'forbidden');
+    }
 
     // Outside their courses, nothing exists.
     expect((await get('/api/admin/sessions', otherTeacher)).json()).toEqual({ items: [], next_before: null });
@@ -104,6 +130,7 @@ describe('who may use the oversight routes', () => {
     expectProblem(await get('/api/admin/learners/301', otherTeacher), 404, 'learner_not_found');
     expectProblem(await get('/api/admin/analytics/topics?course_id=2', otherTeacher), 404, 'course_not_found');
     expect((await get('/api/admin/analytics/topics', otherTeacher)).json()).toEqual({ items: [] });
+    expect((await get('/api/admin/flags', otherTeacher)).json()).toEqual({ items: [], next_before: null });
   });
 
   it('refuses a token whose role or courses claim is not one it knows, rather than guessing', async () => {

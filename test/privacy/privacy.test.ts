@@ -67,6 +67,7 @@ async function rowsAbout(userId: number, sessionIds: number[]): Promise<Record<s
     chat_messages: await count(sql`select count(*) as n from chat_messages where session_id in (${ids})`),
     session_contexts: await count(sql`select count(*) as n from session_contexts where session_id in (${ids})`),
     assessments: await count(sql`select count(*) as n from assessments where session_id in (${ids})`),
+    message_kinds: await count(sql`select count(*) as n from message_kinds where session_id in (${ids})`),
     model_calls: await count(sql`select count(*) as n from model_calls where user_id = ${userId} or session_id in (${ids})`),
     safety_flags: await count(sql`select count(*) as n from safety_flags where user_id = ${userId} or session_id in (${ids})`),
     reply_streams: await count(sql`select count(*) as n from reply_streams where session_id in (${ids})`),
