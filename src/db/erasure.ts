@@ -26,8 +26,9 @@ export type DeletedCounts = Record<string, number>;
 async function deleteSessions(tx: Db, which: SQL): Promise<DeletedCounts> {
   const ids = tx.select({ id: chatSessions.id }).from(chatSessions).where(which);
   const count = async (deleting: Promise<unknown[]>) => (await deleting).length;
-  // A request to one of the sessions' routes: its scope ends with the route's parameters, {"id":<session>}.
-  const keyOfSession = sql`exists (select 1 from ${chatSessions} where ${which} and ${idempotencyKeys.scope} like '% {"id":' || ${chatSessions.id} || '}')`;
+  // A request to one of the sessions' routes: its scope ends with the route's parameters, {"id":<session>}. The id is
+  // read from each key once, and looked up among the sessions' (one pass over the keys, however many sessions).
+  const keyOfSession = sql`substring(${idempotencyKeys.scope} from ' \{"id":([0-9]{1,10})\}$')::bigint in (${ids})`;
   return {
     idempotency_keys: await count(
       tx

@@ -3,18 +3,24 @@ import { id, idText, sessionSchema, timestamp, usageSchema } from './session-sch
 
 // The oversight routes' requests and responses (/api/admin/...).
 
-/** RFC 3339: a date and time with its offset (Z or ±hh:mm). */
+/** RFC 3339: a date and time with its offset (Z or ±hh:mm), from 1970 to 9999 (what the database's times hold). */
 const instant = z.iso
   .datetime({ offset: true })
   .transform((value) => new Date(value))
+  .pipe(z.date().min(new Date('1970-01-01T00:00:00Z'), 'must be in 1970 or later').max(new Date('9999-12-31T23:59:59Z'), 'must be before the year 10000'))
   .describe('RFC 3339 date and time, such as 2026-12-01T00:00:00Z');
 
+/** A count as a query string spells it: decimal digits only (no 1e2, 0x10 or +5). */
+const count = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'must be a whole number written in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback);
+
 export const pageQuery = {
-  limit: z.coerce
-    .number()
-    .pipe(z.number().int().min(1).max(100))
-    .default(20)
-    .describe('Items per page, 1 to 100'),
+  limit: count(100, 20).describe('Items per page, 1 to 100'),
   before: idText.optional().describe('The `next_before` of the previous page'),
 };
 
@@ -22,6 +28,10 @@ export const rangeQuery = {
   from: instant.optional().describe('From this instant (inclusive)'),
   to: instant.optional().describe('Until this instant (exclusive)'),
 };
+
+/** `from` must come before `to`. */
+const ordered = (query: { from?: Date; to?: Date }) => !query.from || !query.to || query.from < query.to;
+const orderedMessage = { message: 'from must be before to', path: ['to'] };
 
 export const sessionsQuery = z.strictObject({
   course_id: idText.optional(),
@@ -31,7 +41,7 @@ export const sessionsQuery = z.strictObject({
   flagged: z.stringbool({ truthy: ['true'], falsy: ['false'] }).optional().describe('Only sessions with open safety flags (true), or without (false)'),
   ...rangeQuery,
   ...pageQuery,
-});
+}).refine(ordered, orderedMessage);
 
 export const flagsQuery = z.strictObject({
   status: z.enum(['open', 'resolved']).optional(),
@@ -40,11 +50,13 @@ export const flagsQuery = z.strictObject({
   ...pageQuery,
 });
 
-export const exportQuery = z.strictObject({
-  format: z.enum(['jsonl', 'csv']).default('jsonl'),
-  course_id: idText.optional(),
-  ...rangeQuery,
-});
+export const exportQuery = z
+  .strictObject({
+    format: z.enum(['jsonl', 'csv']).default('jsonl'),
+    course_id: idText.optional(),
+    ...rangeQuery,
+  })
+  .refine(ordered, orderedMessage);
 
 export const erasedSchema = z
   .object({ deleted: z.record(z.string(), z.number().int()).describe('Rows deleted, by table') })
@@ -73,16 +85,14 @@ export const flagsPageSchema = z.object({ items: z.array(flagSchema), next_befor
 
 export const learnerParams = z.strictObject({ user_id: idText.describe('The learner’s id') });
 export const analyticsQuery = z.strictObject({ course_id: idText.optional() });
-export const usageQuery = z.strictObject({
-  group_by: z.enum(['learner', 'course', 'model']),
-  ...rangeQuery,
-  limit: z.coerce
-    .number()
-    .pipe(z.number().int().min(1).max(1000))
-    .default(100)
-    .describe('Groups per page, 1 to 1000 (every model is listed at once)'),
-  before: idText.optional().describe('The `next_before` of the previous page (learner and course groups)'),
-});
+export const usageQuery = z
+  .strictObject({
+    group_by: z.enum(['learner', 'course', 'model']),
+    ...rangeQuery,
+    limit: count(1000, 100).describe('Groups per page, 1 to 1000 (every model is listed at once)'),
+    before: idText.optional().describe('The `next_before` of the previous page (learner and course groups)'),
+  })
+  .refine(ordered, orderedMessage);
 
 export const spendingSchema = usageSchema
   .extend({

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Oversight } from '../oversight/oversight.js';
+import type { Oversight, Scope } from '../oversight/oversight.js';
 import type { Privacy } from '../privacy/privacy.js';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -34,6 +34,17 @@ import { problemResponses } from './errors.js';
 import { oversightScope } from './oversight-access.js';
 import { sessionIdParams } from './session-schemas.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An oversight route teachers may use (for their courses); the others are for admins. */
+    teachers?: boolean;
+  }
+  interface FastifyRequest {
+    /** What the caller of an oversight route may see, decided before its input is even validated. */
+    oversight: Scope | null;
+  }
+}
+
 export interface AdminRouteOptions {
   /** No authentication is configured, outside production: every caller is an admin. */
   openIsAdmin: boolean;
@@ -49,12 +60,20 @@ export const adminRoutes =
   (oversight: Oversight, privacy: Privacy, options: AdminRouteOptions): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
-    const forTeachers = { teachers: true, openIsAdmin: options.openIsAdmin };
-    const forAdmins = { teachers: false, openIsAdmin: options.openIsAdmin };
+    // Who may call a route is decided from the verified caller and the matched route, before its input is validated:
+    // a caller who may not use it learns nothing from its validation errors.
+    app.decorateRequest('oversight', null);
+    app.addHook('preValidation', async (request) => {
+      request.oversight = oversightScope(request, { teachers: request.routeOptions.config.teachers === true, openIsAdmin: options.openIsAdmin });
+    });
+    const scopeOf = (request: FastifyRequest) => request.oversight!;
+    const forTeachers = { teachers: true };
+    const forAdmins = { teachers: false };
 
     routes.get(
       '/api/admin/sessions',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'Sessions across learners, newest first, with their turns, tokens and cost',
@@ -63,7 +82,7 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        const scope = oversightScope(request, forTeachers);
+        const scope = scopeOf(request);
         const { course_id, topic_id, user_id, status, flagged, from, to, limit, before } = request.query;
         const page = await oversight.sessions(scope, { courseId: course_id, topicId: topic_id, userId: user_id, status, flagged, from, to }, limit, before);
         return { items: page.items.map(presentOverseenSession), next_before: page.nextBefore };
@@ -73,6 +92,7 @@ export const adminRoutes =
     routes.get(
       '/api/admin/sessions/:id',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'A session’s transcript: each question asked, its expected answer, the learner’s answer and the grade',
@@ -80,12 +100,13 @@ export const adminRoutes =
           response: { 200: transcriptSchema, ...problemResponses(...denied, 'session_not_found') },
         },
       },
-      async (request) => presentTranscript(await oversight.transcript(oversightScope(request, forTeachers), request.params.id)),
+      async (request) => presentTranscript(await oversight.transcript(scopeOf(request), request.params.id)),
     );
 
     routes.get(
       '/api/admin/learners/:user_id',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'A learner: topics completed, struggles, sessions, tokens and cost',
@@ -93,12 +114,13 @@ export const adminRoutes =
           response: { 200: learnerSchema, ...problemResponses(...denied, 'learner_not_found') },
         },
       },
-      async (request) => presentLearner(await oversight.learner(oversightScope(request, forTeachers), request.params.user_id)),
+      async (request) => presentLearner(await oversight.learner(scopeOf(request), request.params.user_id)),
     );
 
     routes.get(
       '/api/admin/analytics/topics',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'Per topic: sessions started, completed and abandoned, pace to completion, hints, the questions most often missed',
@@ -106,12 +128,13 @@ export const adminRoutes =
           response: { 200: topicAnalyticsSchema, ...problemResponses(...denied, 'course_not_found') },
         },
       },
-      async (request) => presentTopicAnalytics(await oversight.topicAnalytics(oversightScope(request, forTeachers), request.query.course_id)),
+      async (request) => presentTopicAnalytics(await oversight.topicAnalytics(scopeOf(request), request.query.course_id)),
     );
 
     routes.get(
       '/api/admin/flags',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'Safety flags newest first: the risks the moderation step found in learners’ messages',
@@ -121,7 +144,7 @@ export const adminRoutes =
       },
       async (request) => {
         const { status, course_id, user_id, limit, before } = request.query;
-        const page = await oversight.flags(oversightScope(request, forTeachers), { status, courseId: course_id, userId: user_id }, limit, before);
+        const page = await oversight.flags(scopeOf(request), { status, courseId: course_id, userId: user_id }, limit, before);
         return { items: page.items.map(presentFlag), next_before: page.nextBefore };
       },
     );
@@ -129,6 +152,7 @@ export const adminRoutes =
     routes.post(
       '/api/admin/flags/:id/resolve',
       {
+        config: forTeachers,
         schema: {
           tags: ['oversight'],
           summary: 'Resolve a safety flag (resolving it again changes nothing)',
@@ -136,12 +160,13 @@ export const adminRoutes =
           response: { 200: flagSchema, ...problemResponses(...denied, 'flag_not_found') },
         },
       },
-      async (request) => presentFlag(await oversight.resolveFlag(oversightScope(request, forTeachers), request.params.id, actorOf(request))),
+      async (request) => presentFlag(await oversight.resolveFlag(scopeOf(request), request.params.id, actorOf(request))),
     );
 
     routes.get(
       '/api/admin/export',
       {
+        config: forAdmins,
         schema: {
           tags: ['oversight'],
           summary: 'Sessions and their messages, streamed as JSON Lines or CSV (admins only)',
@@ -154,7 +179,6 @@ export const adminRoutes =
         },
       },
       async (request, reply) => {
-        oversightScope(request, forAdmins);
         const { format, course_id, from, to } = request.query;
         const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '-');
         reply
@@ -168,6 +192,7 @@ export const adminRoutes =
     routes.delete(
       '/api/admin/learners/:user_id',
       {
+        config: forAdmins,
         schema: {
           tags: ['oversight'],
           summary: 'Erase everything the service holds about a learner (admins only)',
@@ -180,7 +205,6 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        oversightScope(request, forAdmins);
         return { deleted: await privacy.erase(request.params.user_id, actorOf(request)) };
       },
     );
@@ -188,6 +212,7 @@ export const adminRoutes =
     routes.get(
       '/api/admin/usage',
       {
+        config: forAdmins,
         schema: {
           tags: ['oversight'],
           summary: 'Tokens and cost of the model calls, per learner, course or model (admins only)',
@@ -196,7 +221,6 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        oversightScope(request, forAdmins);
         const { group_by, from, to, limit, before } = request.query;
         return presentUsage(group_by, await oversight.usage(group_by, { from, to }, limit, before));
       },

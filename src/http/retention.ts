@@ -43,8 +43,9 @@ export function createRetentionJob(deps: {
     };
     if (purged.keys > 0) log.info({ keys: purged.keys }, 'expired idempotency keys purged');
     if (sessions && Date.now() - sessionsPurgedAt >= day) {
-      purged.sessions = await sessions.purge(sessions.days, batch);
+      // Once a day, even when it fails (logged): a purge that cannot finish must not start over every minute.
       sessionsPurgedAt = Date.now();
+      purged.sessions = await sessions.purge(sessions.days, batch);
       if (purged.sessions > 0) log.info({ sessions: purged.sessions, retentionDays: sessions.days }, 'sessions past RETENTION_DAYS purged');
     }
     return purged;

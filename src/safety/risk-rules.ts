@@ -31,32 +31,32 @@ const rules: Rule[] = [
     category: 'self_harm',
     severity: 'high',
     pattern:
-      /\b(?:(?:i|i'm|im|i am)\s+(?:want|wanna|going|gonna|plan(?:ning)?|thinking(?: about| of)?|about|trying|ready)\s+(?:to\s+)?(?:kill(?:ing)?|hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?)\s+my\s?self|(?:kill|hurt|harm|cut)\s+my\s?self|end(?:ing)?\s+(?:it all|my (?:own )?life)|take\s+my\s+(?:own\s+)?life|(?:want to|wanna)\s+die(?! laughing)|commit(?:ting)?\s+suicide|(?:i'm|im|i am|i feel|feeling)\s+suicidal)\b/,
+      /\b(?:(?:i|i'm|im|i am)\s+(?:want|wanna|going|gonna|plan(?:ning)?|thinking(?: about| of)?|about|trying|ready)\s+(?:to\s+)?(?:kill(?:ing)?|hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?)\s+my\s?self|(?:kill|hurt|harm|cut)\s+my\s?self|end(?:ing)?\s+(?:it all|my (?:own )?life(?!\s*-?\s*(?:cycle|span|time)))|take\s+my\s+(?:own\s+)?life|(?:want to|wanna)\s+die(?! laughing)|commit(?:ting)?\s+suicide|(?:i'm|im|i am|i feel|feeling)\s+suicidal)\b/,
   },
   {
     category: 'self_harm',
     severity: 'high',
     pattern:
-      /\b(?:(?:quero|vou|penso em|pensando em|pretendo)\s+(?:me\s+(?:matar|cortar|machucar|ferir)|morrer|acabar com (?:a )?minha vida|tirar (?:a )?minha (?:propria )?vida)|me\s+matar|cometer suicidio|(?:estou|me sinto) suicida|nao quero mais viver)\b/,
+      /\b(?:(?:quero|vou|penso em|pensando em|pretendo)\s+(?:me\s+(?:matar|cortar|machucar|ferir)(?!\s+de\b)|morrer(?!\s+de\b)|acabar com (?:a )?minha vida|tirar (?:a )?minha (?:propria )?vida)|me\s+matar(?!\s+de\b)|cometer suicidio|(?:estou|me sinto) suicida|nao quero mais viver(?!\s+(?:com|assim com|nesse|neste|desse)\b))\b/,
   },
   // Self-harm, medium: despair without a stated intent.
   {
     category: 'self_harm',
     severity: 'medium',
-    pattern: /\b(?:suicid(?:e|al|io|a)|i hate my life|no reason to live|nothing to live for|better off dead|(?:odeio|detesto) (?:a )?minha vida|sem (?:razao|motivo) para viver|melhor (?:eu )?(?:estar|estaria) mort[oa])\b/,
+    pattern: /\b(?:suicid(?:e|al|io|a)|i hate my life|no reason to live|nothing to live for|(?:i'd|i would|i'm|i am|i'll|i will)\s+(?:be\s+)?better off dead|(?:odeio|detesto) (?:a )?minha vida(?!\s+de\b)|sem (?:razao|motivo) para viver|melhor (?:eu )?(?:estar|estaria) mort[oa])\b/,
   },
   // Violence: a threat or plan against people.
   {
     category: 'violence',
     severity: 'high',
     pattern:
-      /\b(?:(?:i(?:'m| am|'ll| will)?|gonna|going to)\s+(?:kill|shoot|stab|murder|beat up)\s+(?:you|him|her|them|everyone|everybody|my (?:teacher|classmates?|parents?|mom|dad|brother|sister))|(?:bring|take)\s+a\s+(?:gun|knife|weapon)\s+to\s+(?:school|class)|school shooting|(?:vou|quero)\s+(?:te\s+)?(?:matar|esfaquear|atirar em)\s*(?:voce|vc|ele|ela|eles|todos|todo mundo|meu professor|minha professora)?|levar (?:uma )?(?:arma|faca) para (?:a )?escola)\b/,
+      /\b(?:(?:i(?:'m| am|'ll| will)?|gonna|going to)\s+(?:kill|shoot|stab|murder|beat up)\s+(?:you|him|her|them|everyone|everybody|my (?:teacher|classmates?|parents?|mom|dad|brother|sister))|(?:bring|take)\s+a\s+(?:gun|knife|weapon)\s+to\s+(?:school|class)|school shooting|(?:vou|quero)\s+te\s+(?:matar|esfaquear|dar um tiro)|(?:vou|quero)\s+(?:matar|esfaquear|atirar em)\s+(?:voce|vc|voces|ele|ela|eles|elas|todo mundo|todos voces|todos eles|meu professor|minha professora|meus colegas|minha familia)\b|levar (?:uma )?(?:arma|faca) para (?:a )?escola)\b/,
   },
   // Sexual content.
   {
     category: 'sexual',
     severity: 'medium',
-    pattern: /\b(?:sex(?:ual)?\s+(?:with|pics?|photos?|chat)|send (?:me )?nudes?|nude (?:pics?|photos?)|porn(?:o|ography)?|fotos? (?:pelad[oa]s?|nuas?|intimas)|manda nudes?|sexo com)\b/,
+    pattern: /\b(?:sex(?:ual)?\s+(?:with|pics?|photos?|chat)|send (?:me )?nudes?|nude (?:pics?|photos?)|(?:send|show|watch) (?:me )?porn(?:o|ography)?|porn (?:pics?|videos?|photos?)|fotos? (?:pelad[oa]s?|nuas?|intimas)|manda nudes?|sexo com)\b/,
   },
   // Harassment: insults aimed at someone, slurs.
   {

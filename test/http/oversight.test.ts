@@ -177,10 +177,27 @@ describe('GET /api/admin/sessions', () => {
     expect(await only(`from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`)).toHaveLength(4);
   });
 
-  it('answers 422 for a filter it cannot take', async () => {
-    for (const query of ['from=yesterday', 'from=2026-01-01', 'status=done', 'limit=0', 'limit=101', 'before=0x5', 'flavour=1']) {
-      expectProblem(await get(`/api/admin/sessions?${query}`), 422, 'validation_failed');
-    }
+  it('answers 422 for a filter it cannot take, and 403 to a caller who may not ask at all', async () => {
+    const queries = [
+      'from=yesterday',
+      'from=2026-01-01',
+      'from=0000-01-01T00:00:00Z',
+      'to=10000-01-01T00:00:00Z',
+      'from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+      'status=done',
+      'limit=0',
+      'limit=101',
+      'limit=1e2',
+      'limit=0x10',
+      'before=0x5',
+      'flavour=1',
+    ];
+    for (const query of queries) expectProblem(await get(`/api/admin/sessions?${query}`), 422, 'validation_failed');
+    expectProblem(await get('/api/admin/usage?group_by=learner&from=0000-01-01T00:00:00Z'), 422, 'validation_failed');
+    expectProblem(await get('/api/admin/export?from=0000-01-01T00:00:00Z'), 422, 'validation_failed');
+    // Who may not use the route is refused before its input is looked at.
+    expectProblem(await get('/api/admin/sessions?limit=0x10', asService), 403, 'forbidden');
+    expectProblem(await get('/api/admin/usage?group_by=nobody', await bearer({ sub: '50', role: 'teacher', course_ids: [2] })), 403, 'forbidden');
   });
 });
 

@@ -139,8 +139,11 @@ describe('GET /api/admin/export', () => {
     ]);
     expect(messages[1]).toMatchObject({ session_id: sessionId, content: 'It is a string' });
 
-    expect((await t.app.inject({ url: '/api/admin/export?course_id=99', headers: asAdmin })).body).toBe('');
-    expect((await t.app.inject({ url: '/api/admin/export?to=2000-01-01T00:00:00Z', headers: asAdmin })).body).toBe('');
+    // The last line says the export is whole.
+    expect(lines.at(-1)).toEqual({ type: 'end', sessions: lines.filter((line) => line.type === 'session').length, messages: lines.filter((line) => line.type === 'message').length });
+    const empty = '{"type":"end","sessions":0,"messages":0}\n';
+    expect((await t.app.inject({ url: '/api/admin/export?course_id=99', headers: asAdmin })).body).toBe(empty);
+    expect((await t.app.inject({ url: '/api/admin/export?to=2000-01-01T00:00:00Z', headers: asAdmin })).body).toBe(empty);
     expectProblem(await t.app.inject({ url: '/api/admin/export', headers: { 'x-api-key': serviceKey } }), 403, 'forbidden');
     expectProblem(await t.app.inject({ url: '/api/admin/export?format=xml', headers: asAdmin }), 422, 'validation_failed');
   });
@@ -149,12 +152,15 @@ describe('GET /api/admin/export', () => {
     const headers = await tokenOf(9301);
     const started = (await t.app.inject({ method: 'POST', url: '/api/sessions/start', headers, payload: { user_id: 9301, topic_id: 7, course_id: 2 } })).json();
     await t.app.inject({ method: 'POST', url: `/api/sessions/${started.id}/message`, headers, payload: { message: '=HYPERLINK("x"), then\na "quoted" line' } });
+    await t.app.inject({ method: 'POST', url: `/api/sessions/${started.id}/message`, headers, payload: { message: 'x;=1+1;' } });
     const response = await t.app.inject({ url: '/api/admin/export?format=csv', headers: asAdmin });
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     const [header] = response.body.split('\r\n');
     expect(header).toBe('session_id,user_id,course_id,topic_id,session_status,started_at,completed_at,message_id,role,kind,content,timestamp');
     expect(response.body).toContain(`${started.id},9301,2,7,active,`);
     expect(response.body).toContain(`,user,answer,"'=HYPERLINK(""x""), then\na ""quoted"" line",`);
+    // A semicolon separates fields in many locales' spreadsheets: such a field is quoted, so that nothing in it runs.
+    expect(response.body).toContain(`,"x;=1+1;",`);
   });
 });
 
