@@ -1,5 +1,3 @@
-// Functions passed to page.evaluate run in the browser, with its DOM.
-/// <reference lib="dom" />
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';

@@ -1,5 +1,3 @@
-// Functions passed to page.evaluate run in the browser, with its DOM.
-/// <reference lib="dom" />
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
