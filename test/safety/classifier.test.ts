@@ -44,12 +44,15 @@ describe('personal data redaction', () => {
       ['SSN 123-45-6789', 'SSN [identity number]'],
       ['I live at 221 Baker Street', 'I live at [address]'],
       ['moro na Rua das Flores 123', 'moro na [address]'],
+      ['moro na Rua Augusta, 1500', 'moro na [address]'],
+      ['meu celular é 11 98765 4321', 'meu celular é [phone]'],
+      ['o fixo é 021 3333-4444', 'o fixo é [phone]'],
     ];
     for (const [text, redacted] of cases) expect(redactPersonalData(text).text, text).toBe(redacted);
   });
 
   it('leaves answers and code alone', () => {
-    for (const text of ['the answer is 42', 'x = 3.14', 'for i in range(10, 20)', '2024-01-15', 'range 1000-2000', 'version 1.2.3', 'it is 100 200 300 400', '1234 5678 9012 3456 fails Luhn']) {
+    for (const text of ['the answer is 42', 'x = 3.14', 'for i in range(10, 20)', '2024-01-15', 'range 1000-2000', 'version 1.2.3', 'it is 100 200 300 400', '1234 5678 9012 3456 fails Luhn', 'a lista 10 20 30 40', 'em 2024 1234 itens']) {
       expect(redactPersonalData(text).text, text).toBe(text);
     }
   });
