@@ -26,6 +26,7 @@ import { createTutor, type Tutor } from './tutoring/tutor.js';
 import { createOversight, type Oversight } from './oversight/oversight.js';
 import { createPrivacy, type Privacy } from './privacy/privacy.js';
 import { publishedPrices } from './usage/published-prices.js';
+import { createModelCallLog } from './usage/model-calls.js';
 import { budgetAlerts, createBudgets } from './usage/budgets.js';
 import { createEvents, withCompletionEvents, type Events } from './events/events.js';
 import { webhookSender } from './events/webhook-sender.js';
@@ -173,9 +174,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     engine,
     curriculum,
     completions,
-    prices,
+    modelCalls: createModelCallLog(prices, budgetAlerts(budgets, events, database.db, log)),
     budgets,
-    afterModelCalls: budgetAlerts(budgets, events, database.db, log),
     moderation: createModeration(config.safety, log, config.safety.endpoint && moderationEndpoint(config.safety.endpoint)),
     flags: createFlagRecorder(events, metrics.safetyFlags),
     config: config.tutoring,

@@ -13,7 +13,7 @@ import {
 } from '../db/sessions.js';
 import { AppError } from '../errors.js';
 import { keepRenewing } from '../renewal.js';
-import { recordModelCalls, tokensOf } from '../usage/model-calls.js';
+import type { ModelCall } from '../usage/model-calls.js';
 import { classifyReply, equalsAcceptedAnswer } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
@@ -174,6 +174,10 @@ async function runTurn(
     : await context.ask({ system: inputs.system, history: inputs.history, learnerMessage: forModels, turn, mayAsk, graded }, onText);
   const completes = graded ? passedByGrade : reply.markerSeen;
   const newQuestion = mayAsk && reply.question ? withBankDetails(reply.question, topic.questions) : undefined;
+  const { engine } = context;
+  const calls: ModelCall[] = usesModel
+    ? [...(grade?.usage ? [{ kind: 'grader' as const, model: engine.graderModel, usage: grade.usage }] : []), { kind: 'tutor', model: engine.model, usage: reply.usage }]
+    : [];
 
   const save = async (writer: Db): Promise<TurnResult> => {
     const saved = await saveTurnMessages(writer, sessionId, lease, [
@@ -195,13 +199,7 @@ async function runTurn(
     }
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
     await context.flags.record(writer, session, learnerMessage!.id, safety.flags);
-    if (usesModel) {
-      const { engine } = context;
-      await recordModelCalls(writer, context.prices, session, [
-        ...(grade?.usage ? [{ kind: 'grader' as const, model: engine.graderModel, usage: grade.usage }] : []),
-        { kind: 'tutor', model: engine.model, usage: reply.usage },
-      ]);
-    }
+    await context.modelCalls.record(writer, session, calls);
     if (completes) {
       await completeSession(writer, sessionId, now);
       const { userId, courseId, topicId } = session;
@@ -215,9 +213,9 @@ async function runTurn(
   };
   // A turn that only adds its two messages is one statement. One that also grades, asks, completes, records model
   // calls or an idempotent answer writes it all in one transaction, whose first statement locks the session's row.
-  const inOneTransaction = (pending && grade) || newQuestion || completes || commitWith || usesModel || safety.flags.length > 0;
+  const inOneTransaction = (pending && grade) || newQuestion || completes || commitWith || calls.length > 0 || safety.flags.length > 0;
   const saved = await (inOneTransaction ? context.transaction(save) : save(context.db));
-  if (usesModel) context.afterModelCalls?.(tokensOf([reply.usage, ...(grade?.usage ? [grade.usage] : [])]));
+  context.modelCalls.saved(calls);
   return saved;
 }
 

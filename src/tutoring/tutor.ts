@@ -16,12 +16,10 @@ import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, typ
 import { findOwnedSession, ownedOrNotFound, prepareTurn, type TurnResult } from './turn.js';
 import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
-import { recordModelCalls } from '../usage/model-calls.js';
-import type { PriceTable } from '../usage/prices.js';
 import type { Budgets } from '../usage/budgets.js';
+import type { ModelCall, ModelCallLog } from '../usage/model-calls.js';
 import type { FlagRecorder } from '../safety/flag-recorder.js';
 import type { Moderation } from '../safety/moderation.js';
-import { tokensOf } from '../usage/model-calls.js';
 
 export interface TutorDeps {
   db: Db;
@@ -30,16 +28,14 @@ export interface TutorDeps {
   curriculum: Curriculum;
   /** Where a completed topic is recorded, in the completing turn's transaction. */
   completions: CompletionRecorder;
-  /** What each model call costs, recorded with it. */
-  prices: PriceTable;
+  /** Where each model call is recorded, with its cost. */
+  modelCalls: ModelCallLog;
   /** Daily token budgets, checked before a turn calls a model. */
   budgets: Budgets;
   /** The moderation step every learner message passes before any model sees it. */
   moderation: Moderation;
   /** Where the risks it finds are stored (and told to the platform). */
   flags: FlagRecorder;
-  /** Called with their prompt and output tokens after a session start or turn whose model calls were saved. */
-  afterModelCalls?: (tokens: number) => void;
   config: TutoringConfig;
   log: Logger;
 }
@@ -98,6 +94,7 @@ export function createTutor(deps: TutorDeps) {
           suggestedQuestion: graded ? bankQuestionFacts(nextBankQuestion(topic.questions, [])) : undefined,
         },
       }).finally(giveBackSlot);
+      const calls: ModelCall[] = deps.engine.usesModel ? [{ kind: 'tutor', model: deps.engine.model, usage: reply.usage }] : [];
 
       return deps.transaction(async (tx) => {
         const session = await insertSession(tx, input, contextSnapshot(topic, learner));
@@ -108,14 +105,12 @@ export function createTutor(deps: TutorDeps) {
         if (graded && reply.question) {
           await insertAssessment(tx, newAssessment(session.id, withBankDetails(reply.question, topic.questions), opening!.id));
         }
-        if (deps.engine.usesModel) {
-          await recordModelCalls(tx, deps.prices, session, [{ kind: 'tutor', model: deps.engine.model, usage: reply.usage }]);
-        }
+        await deps.modelCalls.record(tx, session, calls);
         const started = { session, initialMessage: opening! };
         await commitWith?.(tx, started);
         return started;
       }).then((started) => {
-        if (deps.engine.usesModel) deps.afterModelCalls?.(tokensOf([reply.usage]));
+        deps.modelCalls.saved(calls);
         return started;
       });
     },

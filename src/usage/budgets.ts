@@ -27,8 +27,8 @@ const startOfUtcDay = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now
 export type Budgets = ReturnType<typeof createBudgets>;
 
 /**
- * Daily token budgets, per learner and for the deployment, counted from the recorded model calls (tutor, grader,
- * moderation; cached prompt tokens included, as they are in the prompt). A turn past a budget is refused before it
+ * Daily token budgets, per learner and for the deployment, counted from the recorded model calls (tutor and grader;
+ * cached prompt tokens included, as they are in the prompt). A turn past a budget is refused before it
  * calls any model, until the budget resets at UTC midnight. The deployment's total may lag by a few seconds.
  */
 export function createBudgets(db: Db, config: BudgetConfig, now: () => Date = () => new Date()) {

@@ -10,26 +10,31 @@ export interface ModelCall {
   usage: TokenUsage;
 }
 
-/** Records a turn's model calls, each with its cost from the price table (null without a price), in `tx`. */
-export function recordModelCalls(
-  tx: Db,
-  prices: PriceTable,
-  session: { id: number; userId: number; courseId: number },
-  calls: ModelCall[],
-): Promise<void> {
-  return insertModelCalls(
-    tx,
-    calls.map(({ kind, model, usage }) => ({
-      sessionId: session.id,
-      userId: session.userId,
-      courseId: session.courseId,
-      kind,
-      model,
-      ...usage,
-      costUsd: costOf(prices, model, usage),
-    })),
-  );
+/** Where the model calls of a session start or a turn go. */
+export interface ModelCallLog {
+  /** Records the calls, each with its cost from the price table (null without a price), in the saving transaction. */
+  record(tx: Db, session: { id: number; userId: number; courseId: number }, calls: ModelCall[]): Promise<void>;
+  /** Once that transaction committed: their prompt and output tokens go to `onSaved` (the budgets and their alert). */
+  saved(calls: ModelCall[]): void;
 }
 
-/** The prompt and output tokens of some calls, as budgets count them. */
-export const tokensOf = (usages: TokenUsage[]): number => usages.reduce((sum, usage) => sum + usage.promptTokens + usage.outputTokens, 0);
+export function createModelCallLog(prices: PriceTable, onSaved?: (tokens: number) => void): ModelCallLog {
+  return {
+    record: (tx, session, calls) =>
+      insertModelCalls(
+        tx,
+        calls.map(({ kind, model, usage }) => ({
+          sessionId: session.id,
+          userId: session.userId,
+          courseId: session.courseId,
+          kind,
+          model,
+          ...usage,
+          costUsd: costOf(prices, model, usage),
+        })),
+      ),
+    saved(calls) {
+      if (calls.length > 0) onSaved?.(calls.reduce((sum, { usage }) => sum + usage.promptTokens + usage.outputTokens, 0));
+    },
+  };
+}
