@@ -48,9 +48,9 @@ export function streamTurn<T>(
   })
     .then(
       (result) => events.send('done', JSON.stringify(result), id()),
-      (error: Error) => {
+      async (error: Error) => {
         const problem = JSON.stringify(serverProblem(error, reply.log, options.debug));
-        recording?.fail(problem);
+        await recording?.fail(problem);
         events.send('error', problem, id());
       },
     )

@@ -17,8 +17,11 @@ export interface ReplyRecording {
   add(text: string): void;
   /** Records the `done` event's data, in the transaction that saves the turn, so that the two commit together. */
   done(tx: Db, body: unknown): Promise<void>;
-  /** Records the `error` event's data (best effort: the reply then ends, whatever becomes of the write). */
-  fail(problem: string): void;
+  /**
+   * Records the `error` event's data before it is sent, so that a client that saw it finds it on resuming (best
+   * effort: a failed write is logged, and the reply ends all the same).
+   */
+  fail(problem: string): Promise<void>;
 }
 
 /** Records the reply of the turn that holds session `sessionId` under `lease`. */
@@ -50,9 +53,9 @@ export function recordReply(store: ReplyStreamStore, target: { sessionId: number
       stop();
       await store.end(current(), { outcome: 'done', data: JSON.stringify(body) }, tx);
     },
-    fail(problem) {
+    async fail(problem) {
       stop();
-      store.end(current(), { outcome: 'error', data: problem }).catch((error: unknown) =>
+      await store.end(current(), { outcome: 'error', data: problem }).catch((error: unknown) =>
         log.warn({ err: error, sessionId: target.sessionId }, 'end of a streamed reply not recorded'),
       );
     },
