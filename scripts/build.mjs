@@ -7,7 +7,7 @@ import { build as buildWebApp } from 'vite';
 
 await rm('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/server.ts', 'src/db/template-cli.ts', 'src/chat/chat-cli.ts'],
+  entryPoints: ['src/server.ts', 'src/db/template-cli.ts', 'src/chat/chat-cli.ts', 'src/eval/eval-cli.ts'],
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -63,7 +63,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
     serviceRoutes({
       version,
       environment: config.environment,
-      llm: { provider: deps.engine.provider, model: deps.engine.model },
+      llm: { provider: deps.engine.provider, model: deps.engine.model, grader_model: deps.engine.graderModel },
       curriculum: { source: deps.curriculum.source },
       checks: deps.health,
     }),

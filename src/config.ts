@@ -28,6 +28,8 @@ export interface Config {
   database: DatabaseConfig;
   migrateOnStart: boolean;
   llm: LlmConfig;
+  /** The evaluation harness's judge model (`npm run eval`), when one is configured, and the provider it runs on. */
+  evaluation: { judgeModel: string | undefined; judgeProvider: 'gemini' | 'openai' };
   curriculum: CurriculumConfig;
   outbox: OutboxConfig;
   tutoring: TutoringConfig;
@@ -202,6 +204,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : { kind: 'pglite', dataDir: path.resolve(e.DATA_DIR) },
     migrateOnStart: e.MIGRATE_ON_START,
     llm,
+    evaluation: { judgeModel: e.EVAL_JUDGE_MODEL, judgeProvider: e.EVAL_JUDGE_PROVIDER ?? (llm.provider === 'openai' ? 'openai' : 'gemini') },
     curriculum: e.DOTNET_API_URL
       ? {
           source: 'dotnet',
@@ -332,7 +335,8 @@ function llmConfig(e: Environment): LlmConfig {
 }
 
 /** Reads `.env` from the working directory when present (real environment variables win), then parses. */
-export function loadConfig(): Config {
+/** The configuration of this environment (and .env); `overrides` replace variables, an empty one unsets it. */
+export function loadConfig(overrides: Record<string, string> = {}): Config {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  return parseConfig(process.env);
+  return parseConfig({ ...process.env, ...overrides });
 }

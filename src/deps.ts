@@ -15,7 +15,7 @@ import { replyStreamStore, type ReplyStreamStore } from './db/reply-streams.js';
 import { runMigrations } from './db/migrate.js';
 import { backlog, dotnetQueue, webhookQueue } from './db/outbox.js';
 import { countActiveSessions } from './db/sessions.js';
-import type { LanguageModel } from './llm/llm.js';
+import { loadLanguageModel } from './llm/language-model.js';
 import { instrumentModel } from './llm/instrumented.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { OutboxDispatcher } from './outbox/dispatcher.js';
@@ -267,9 +267,7 @@ async function engineFactory(config: Config): Promise<(metrics: Metrics, log: Lo
   const [{ createModelTutor }, { logSdkWarnings }, model] = await Promise.all([
     import('./tutoring/model-tutor.js'),
     import('./llm/ai-sdk-model.js'),
-    llm.provider === 'gemini'
-      ? import('./llm/gemini.js').then(({ createGeminiModel }): LanguageModel => createGeminiModel(llm))
-      : import('./llm/openai-compatible.js').then(({ createOpenAiCompatibleModel }): LanguageModel => createOpenAiCompatibleModel(llm)),
+    loadLanguageModel(llm),
   ]);
   return (metrics, log, prices) => {
     logSdkWarnings(log);

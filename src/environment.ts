@@ -66,6 +66,9 @@ export const variablesSchema = z.object({
     .default('BLOCK_MEDIUM_AND_ABOVE'),
   GEMINI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://generativelanguage.googleapis.com'),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // The evaluation harness's judge (npm run eval); the service itself never reads them.
+  EVAL_JUDGE_MODEL: z.string().trim().min(1).optional(),
+  EVAL_JUDGE_PROVIDER: z.enum(['gemini', 'openai']).optional(),
   // Outbound proxies for model calls, in either case as curl reads them.
   HTTP_PROXY: z.url({ protocol: /^https?$/ }).optional(),
   http_proxy: z.url({ protocol: /^https?$/ }).optional(),

@@ -5,22 +5,14 @@ import { ConfigError } from '../config.js';
 import { CatalogError } from '../curriculum/catalog-error.js';
 import { connect, type Connection } from './connect.js';
 import { ChatError, runChat } from './conversation.js';
-import { parseOptions, usage, UsageError } from './options.js';
+import { commandOptions } from '../command-line.js';
+import { parseOptions, usage } from './options.js';
 import { openTerminal } from './terminal.js';
 
 async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${usage}`);
-    return 2;
-  }
-  if (!options) {
-    console.log(usage);
-    return 0;
-  }
+  const command = commandOptions(parseOptions, usage, process.argv.slice(2));
+  if ('exitCode' in command) return command.exitCode;
+  const { options } = command;
   const terminal = openTerminal();
   let connection: Connection | undefined;
   const leave = async () => {

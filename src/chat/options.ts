@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '../command-line.js';
 
 /** The terminal chat's command line. */
 export interface ChatOptions {
@@ -28,8 +29,6 @@ In the chat: /hint asks for a hint, /progress shows your progress, /sessions lis
 /quit leaves (the session stays open). When standard input is not a terminal, each line is a
 message or a command, so that a script can drive the chat.`;
 
-/** A usage mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
 
 const positiveId = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;

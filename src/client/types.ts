@@ -104,12 +104,23 @@ export interface TopicFigures {
   most_missed_questions: { question: string; wrong_answers: number; graded_answers: number }[];
 }
 
+/** The tokens and cost of model calls, as the service recorded them. */
+export interface Spending {
+  prompt_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  total_tokens: number;
+  cost_usd: number | null;
+  model_calls: number;
+}
+
 export interface OverseenSession extends SessionSummary {
   course_title: string;
   topic_title: string;
   turns: number;
   open_flags: number;
   last_activity_at: string;
+  usage: Spending;
 }
 
 export interface SafetyFlag {
@@ -133,6 +144,7 @@ export interface Transcript extends OverseenSession {
     id: number;
     question: string;
     expected_answer: string;
+    accepted_answers: string[];
     status: 'pending' | 'graded' | 'skipped';
     learner_answer: string | null;
     correct: boolean | null;

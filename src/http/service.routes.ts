@@ -7,7 +7,7 @@ import { publicRoute } from './public-routes.js';
 export interface ServiceInfo {
   version: string;
   environment: string;
-  llm: { provider: string; model: string };
+  llm: { provider: string; model: string; grader_model: string };
   curriculum: { source: string };
   checks: HealthChecks;
 }
@@ -31,7 +31,11 @@ const healthSchema = z
     environment: z.string(),
     version: z.string(),
     database: z.object({ kind: z.enum(['postgres', 'pglite']), status: dependencyStatus }),
-    llm: z.object({ provider: z.string().describe('offline means no LLM is configured'), model: z.string() }),
+    llm: z.object({
+      provider: z.string().describe('offline means no LLM is configured'),
+      model: z.string(),
+      grader_model: z.string().describe('The model that grades answers (GRADER_MODEL, else the tutor model)'),
+    }),
     curriculum: z.object({ source: z.string().describe('local: YAML catalog; dotnet: the .NET backend') }),
     dotnet: z
       .object({

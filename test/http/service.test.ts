@@ -59,7 +59,7 @@ describe('GET /api/health', () => {
       service: 'ai-training-service',
       environment: 'development',
       database: { kind: t.testDatabase.url ? 'postgres' : 'pglite', status: 'ok' },
-      llm: { provider: 'offline', model: 'offline-tutor' },
+      llm: { provider: 'offline', model: 'offline-tutor', grader_model: 'offline-tutor' },
       curriculum: { source: 'local' },
     });
   });
