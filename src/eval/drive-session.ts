@@ -2,7 +2,7 @@ import { learnerApi, oversightApi } from '../client/api.js';
 import { newKey } from '../client/deliver-turn.js';
 import { ApiError, type Credentials } from '../client/http.js';
 import type { Transcript, Turn } from '../client/types.js';
-import { revealsAnswer } from './answer-leak.js';
+import { revealsAnswer, revealsAnswerWhenAsking } from './answer-leak.js';
 import type { QuestionTruth } from './ground-truth.js';
 import type { Judge } from './judge.js';
 import type { Persona, Utterance } from './personas.js';
@@ -43,11 +43,14 @@ export async function driveSession(access: ServiceAccess, plan: SessionPlan): Pr
   const oversight = oversightApi(credentials, access.url);
   const turns: TurnRecord[] = [];
 
-  const opening = await measured(access, () => withRetries(() => learner.start({ id: plan.topicId, course_id: plan.courseId })));
-  let transcript = await oversight.transcript(opening.result.id);
+  const opening = await withRetries(() => measured(access, () => learner.start({ id: plan.topicId, course_id: plan.courseId })));
+  const readTranscript = () => withRetries(() => oversight.transcript(opening.result.id));
+  let transcript = await readTranscript();
+  const asked = pendingQuestion(transcript);
   turns.push({
     kind: 'opening',
     reply: opening.result.initial_message,
+    leaked: asked ? revealsAnswerWhenAsking(opening.result.initial_message, asked) : undefined,
     markerShown: opening.result.initial_message.includes(plan.marker),
     completed: false,
     modelCalls: transcript.usage.model_calls,
@@ -68,10 +71,10 @@ export async function driveSession(access: ServiceAccess, plan: SessionPlan): Pr
       random: plan.random,
     });
     const message = { sessionId: opening.result.id, message: utterance.text, key: newKey() };
-    const turn = await measured(access, () => withRetries(() => learner.deliver(message, () => {})));
+    const turn = await withRetries(() => measured(access, () => learner.deliver(message, () => {})));
     rule = { passCorrect: turn.result.progress.pass_correct, questionCount: turn.result.progress.question_count };
     const before = transcript;
-    transcript = await oversight.transcript(opening.result.id);
+    transcript = await readTranscript();
     completed = turn.result.topic_completed;
     turns.push(await turnRecord(plan, { utterance, turn, before, after: transcript, pending }));
   }
@@ -85,6 +88,7 @@ export async function driveSession(access: ServiceAccess, plan: SessionPlan): Pr
     sessionId: opening.result.id,
     turns,
     completed,
+    questionsAsked: transcript.questions.length,
     tokens: transcript.usage.total_tokens,
     costUsd: transcript.usage.cost_usd,
   };
@@ -116,14 +120,19 @@ async function turnRecord(
   const reply = turn.result.ai_message;
   const sent = after.messages.find((message) => message.id === turn.result.user_message_id);
   const graded = after.questions.find((question) => question.answer_message_id === turn.result.user_message_id)?.correct ?? undefined;
-  const stillPending = pending && pendingQuestion(after)?.id === pending.id;
+  const pendingAfter = pendingQuestion(after);
   const shownBefore = after.messages.filter((message) => message.role === 'assistant' && pending && message.id <= pending.askedIn).map((message) => message.content);
+  // A reply given while its question stays pending, or one that asks a new question: either may give an answer away.
+  let leaked: boolean | undefined;
+  if (pending && pendingAfter?.id === pending.id) leaked = revealsAnswer(reply, pending, shownBefore);
+  else if (pendingAfter) leaked = revealsAnswerWhenAsking(reply, pendingAfter);
   const record: TurnRecord = {
-    kind: (sent?.kind ?? 'question') satisfies TurnKind,
+    // A message the service took no further (the safety step's fixed reply) has no kind.
+    kind: (sent?.kind ?? 'safety') satisfies TurnKind,
     utterance,
     graded,
     reply,
-    leaked: stillPending ? revealsAnswer(reply, pending, shownBefore) : undefined,
+    leaked,
     markerShown: reply.includes(plan.marker),
     completed: turn.result.topic_completed,
     modelCalls: after.usage.model_calls - before.usage.model_calls,
@@ -131,8 +140,13 @@ async function turnRecord(
     latencyMs: turn.latencyMs,
   };
   // A judge scores the tutor's reply to a wrong answer, as MRBench scores replies to a learner's mistake.
+  // A judge's failure (an answer that does not match the rubric's schema) loses that score, not the run.
   if (plan.judge && pending && record.kind === 'answer' && utterance.truth !== 'right') {
-    record.judgment = await plan.judge.score({ question: pending.question, expectedAnswer: pending.expectedAnswer, learnerAnswer: utterance.text, reply });
+    const input = { question: pending.question, expectedAnswer: pending.expectedAnswer, learnerAnswer: utterance.text, reply };
+    await plan.judge.score(input).then(
+      (judgment) => (record.judgment = judgment),
+      () => (record.judgeFailed = true),
+    );
   }
   return record;
 }
@@ -154,7 +168,7 @@ async function measured<T>(access: ServiceAccess, call: () => Promise<T>): Promi
   return { result, latencyMs, modelMs };
 }
 
-/** A call retried after a rate limit or a busy service, as long as the service asks (Retry-After), five times at most. */
+/** A call retried after a rate limit or a busy service, after the wait the service asks (Retry-After), five times at most. */
 async function withRetries<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -14,8 +14,9 @@ import { createJudge, type Judge } from './judge.js';
 import { commandOptions } from '../command-line.js';
 import { parseOptions, usage, type EvalOptions } from './options.js';
 import { markdownReport, svgChart, terminalTable } from './report.js';
-import { runEvaluation, type EvaluationTarget } from './run-evaluation.js';
-import { loadThresholds, ThresholdsError, type Thresholds } from './thresholds.js';
+import { figures } from './metrics.js';
+import { EvaluationError, runEvaluation, type EvaluationTarget } from './run-evaluation.js';
+import { loadThresholds, ThresholdsError, validateThresholds, type Thresholds } from './thresholds.js';
 
 const defaultThresholds = 'eval/thresholds.yaml';
 
@@ -26,21 +27,49 @@ async function main(): Promise<number> {
 
   let service: RunningService | undefined;
   let dataDir: string | undefined;
+  const cleanUp = async () => {
+    await service?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  // Interrupted, it still closes the service it started and removes its data directory.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(code)));
+  // A reader that went away (`| head`) is no failure of the run.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   try {
     const thresholds = await thresholdsOf(options);
     const config = loadConfig();
     const judge = await judgeOf(config);
+    validateThresholds(thresholds, figures([], { passCorrect: 1, questionCount: 1 }), judge !== undefined);
     let target: EvaluationTarget;
     if (options.url) {
-      target = { url: options.url, adminKey: options.key, embedded: false, marker: config.tutoring.completionMarker, modelSeconds: modelSeconds(options.url, options.metricsToken) };
+      const metricsToken = options.metricsToken ?? config.metricsToken;
+      target = {
+        url: options.url,
+        adminKey: options.key ?? config.auth.adminApiKeys[0],
+        embedded: false,
+        marker: options.marker ?? config.tutoring.completionMarker,
+        // A block of ids of its own: learners of an earlier run would bring their history into this one's prompts.
+        userBase: options.userBase ?? 1_000_000_000 + (Math.floor(Date.now() / 10) % 1_000_000_000),
+        modelSeconds: modelSeconds(options.url, metricsToken),
+      };
     } else {
       dataDir = await mkdtemp(path.join(tmpdir(), 'ai-tutor-eval-'));
       const adminKey = randomBytes(24).toString('hex');
       const embedded = loadConfig(embeddedOverrides(options, dataDir, adminKey));
       service = await startEmbeddedService(embedded);
-      target = { url: service.url, adminKey, embedded: true, marker: embedded.tutoring.completionMarker, modelSeconds: modelSeconds(service.url, undefined) };
+      target = {
+        url: service.url,
+        adminKey,
+        embedded: true,
+        marker: embedded.tutoring.completionMarker,
+        userBase: options.userBase ?? 900_000,
+        modelSeconds: modelSeconds(service.url, undefined),
+      };
       console.error(`Started the service with ${embedded.llm.provider === 'offline' ? 'the offline tutor' : `${embedded.llm.provider} (${embedded.llm.model})`} on ${dataDir}.`);
     }
+    if ((await target.modelSeconds()) === null) console.error('The service\'s /metrics cannot be read (METRICS_TOKEN?): model time per turn is left out.');
 
     const { results, sessions } = await runEvaluation(target, options, thresholds, judge, (line) => console.error(line));
     await mkdir(options.out, { recursive: true });
@@ -52,7 +81,7 @@ async function main(): Promise<number> {
     console.log(`\nReport: ${files.markdown}, chart: ${files.svg}, figures and every turn: ${files.json}`);
     return results.thresholds.some((check) => check.crossed) ? 1 : 0;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof CatalogError || error instanceof ThresholdsError) {
+    if (error instanceof ConfigError || error instanceof CatalogError || error instanceof ThresholdsError || error instanceof EvaluationError) {
       console.error(error.message);
       return 2;
     }
@@ -62,8 +91,7 @@ async function main(): Promise<number> {
     }
     throw error;
   } finally {
-    await service?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

@@ -1,5 +1,6 @@
-// What is right and what is wrong, by construction: the harness's own reading of answers, independent of the
-// service's matcher, so that a mistake in one is not hidden by the same mistake in the other.
+// What is right and what is wrong: personas build their answers from the truth (a right answer is one of the right
+// answers, a wrong one contains none of them), and these checks keep them honest, answers made of symbols only
+// ("==", "%") included, which a comparison of words alone would read as empty.
 
 /** A question the service recorded, with what makes an answer to it right. */
 export interface QuestionTruth {
@@ -21,10 +22,24 @@ export function plainWords(text: string): string {
     .join(' ');
 }
 
-/** Whether `phrase` appears in `text` as whole words. */
+/** Whether `phrase` appears in `text` as whole words; a phrase of symbols only, as it is written (case aside). */
 export function containsWords(text: string, phrase: string): boolean {
   const wanted = plainWords(phrase);
-  return wanted.length > 0 && ` ${plainWords(text)} `.includes(` ${wanted} `);
+  if (wanted.length === 0) return phrase.trim().length > 0 && text.toLowerCase().includes(phrase.trim().toLowerCase());
+  return ` ${plainWords(text)} `.includes(` ${wanted} `);
+}
+
+/**
+ * Whether two answers overlap: one holds the other, even as part of a word (a grader reading "int" in "print" would
+ * take one for the other), or, for symbols, as written.
+ */
+export function overlaps(a: string, b: string): boolean {
+  const [plainA, plainB] = [plainWords(a), plainWords(b)];
+  if (plainA.length === 0 || plainB.length === 0) {
+    const [rawA, rawB] = [a.trim().toLowerCase(), b.trim().toLowerCase()];
+    return rawA.length > 0 && rawB.length > 0 && (rawA.includes(rawB) || rawB.includes(rawA));
+  }
+  return plainA.includes(plainB) || plainB.includes(plainA);
 }
 
 /** Every answer that counts as right: the expected answer and the accepted ones. */

@@ -15,6 +15,7 @@ export interface Judge {
  */
 export async function createJudge(judgeConfig: Config): Promise<Judge | undefined> {
   const { llm } = judgeConfig;
+  // EVAL_JUDGE_PROVIDER is gemini or openai, never offline: the second test only narrows the type.
   if (!judgeConfig.evaluation.judgeModel || llm.provider === 'offline') return undefined;
   const model = await loadLanguageModel(llm);
   return {

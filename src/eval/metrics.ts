@@ -25,7 +25,7 @@ export interface Figures {
   /** Wrong answers, and messages that were no answer, graded right. */
   wrong_graded_right: number;
   wrong_graded_right_rate: number | null;
-  /** Replies given while a question stayed pending. */
+  /** Replies that asked a question, or were given while one stayed pending. */
   replies_checked: number;
   answer_leaks: number;
   answer_leak_rate: number | null;
@@ -40,8 +40,8 @@ export interface Figures {
   tokens_per_mastered_topic: number | null;
   cost_per_mastered_topic_usd: number | null;
   turn_kinds: Record<TurnKind, TurnKindFigures>;
-  /** With a judge: the share of judged replies with the wanted value, by dimension. */
-  judge: { replies: number; rates: Record<Dimension, number | null> } | null;
+  /** With a judge: the replies it scored, those it failed to, and the share with the wanted value by dimension. */
+  judge: { replies: number; failed: number; rates: Record<Dimension, number | null> } | null;
 }
 
 export type Rule = RunInfo['rule'];
@@ -74,7 +74,7 @@ export function figures(sessions: readonly SessionRecord[], rule: Rule): Figures
   const graded = learnerTurns.filter((turn) => turn.graded !== undefined);
   const right = graded.filter((turn) => turn.utterance!.truth === 'right');
   const notRight = graded.filter((turn) => turn.utterance!.truth !== 'right');
-  const checked = learnerTurns.filter((turn) => turn.leaked !== undefined);
+  const checked = turns.filter((turn) => turn.leaked !== undefined);
 
   // A turn that completes the topic without the rule truly met is a false pass, whoever caused it.
   const falselyPassed = new Set<TurnRecord>();
@@ -133,11 +133,12 @@ function kindFigures(turns: TurnRecord[]): TurnKindFigures {
 
 function judgeFigures(turns: TurnRecord[]): Figures['judge'] {
   const judged = turns.flatMap((turn) => (turn.judgment ? [turn.judgment] : []));
-  if (judged.length === 0) return null;
+  const failed = turns.filter((turn) => turn.judgeFailed).length;
+  if (judged.length === 0 && failed === 0) return null;
   const rates = Object.fromEntries(
     dimensions.map((dimension) => [dimension, rate(judged.filter((judgment) => judgment[dimension] === desired[dimension]).length, judged.length)]),
   ) as Record<Dimension, number | null>;
-  return { replies: judged.length, rates };
+  return { replies: judged.length, failed, rates };
 }
 
 /** The figures of the whole run and of each persona. */

@@ -1,4 +1,4 @@
-import { givesRightAnswer, plainWords, rightAnswers, type QuestionTruth } from './ground-truth.js';
+import { containsWords, givesRightAnswer, overlaps, rightAnswers, type QuestionTruth } from './ground-truth.js';
 import { pick } from './random.js';
 
 /** Whether a message answers the pending question rightly or wrongly, by construction, or is not an answer at all. */
@@ -62,7 +62,8 @@ export const personaDescriptions: Record<PersonaName, string> = {
   terse: 'writes "idk", then "?", then the bare answer',
 };
 
-// Words around an answer; none of them is the answer to a question of a programming course.
+// Words around an answer. A wrong answer is only put in words that hold none of the question's right answers (an
+// answer such as "is" would otherwise be given by "the answer is banana").
 const englishWrappings = ['{}', "It's {}.", 'I think the answer is {}.', 'That would be {}, I believe.', 'My answer: {}', 'Pretty sure it is {}!'];
 const portugueseWrappings = ['Acho que é {}.', 'A resposta é {}.', 'É {}, eu acho.', 'Minha resposta: {}', 'Com certeza é {}!'];
 const distractors = ['banana', 'a purple elephant', 'the moon', 'seventeen thousand', 'blue cheese'];
@@ -95,23 +96,27 @@ export function rightAnswer(question: QuestionTruth, random: () => number, wrapp
 
 /**
  * A wrong answer by construction: another question's answer or a distractor that neither contains one of this
- * question's right answers nor is contained in one (a grader reading "int" in "print" must not make it right).
+ * question's right answers nor is contained in one.
  */
 export function wrongAnswer(question: QuestionTruth, otherAnswers: readonly string[], random: () => number): string {
-  const right = rightAnswers(question).map(plainWords);
-  const candidates = [...otherAnswers, ...distractors].filter((candidate) => {
-    const plain = plainWords(candidate);
-    return plain.length > 0 && right.every((answer) => !plain.includes(answer) && !answer.includes(plain));
-  });
+  const right = rightAnswers(question);
+  const candidates = [...otherAnswers, ...distractors].filter((candidate) => candidate.trim() && right.every((answer) => !overlaps(candidate, answer)));
   // Other questions' answers first, as a learner who mixes them up; the distractors are always there.
   const fromOthers = candidates.filter((candidate) => otherAnswers.includes(candidate));
   return pick(fromOthers.length > 0 && random() < 0.7 ? fromOthers : candidates, random);
 }
 
-/** The message, with its truth read from what it says: right only when it gives a right answer. */
-function answer(text: string, question: QuestionTruth, intent: Intent): Utterance {
-  return { text, truth: givesRightAnswer(text, question) ? 'right' : 'wrong', intent };
+/** `answer` put in the first of `templates` (from a random one on) whose words give no right answer; bare otherwise. */
+function wrapWrong(answer: string, question: QuestionTruth, templates: readonly string[], start: number): string {
+  for (let i = 0; i < templates.length; i++) {
+    const text = fill(templates[(start + i) % templates.length]!, answer);
+    if (!givesRightAnswer(text, question)) return text;
+  }
+  return answer;
 }
+
+const right = (text: string, intent: Intent = 'answer'): Utterance => ({ text, truth: 'right', intent });
+const wrong = (text: string, intent: Intent = 'answer'): Utterance => ({ text, truth: 'wrong', intent });
 
 const noQuestion: Utterance = { text: 'Can you ask me a question about this topic?', truth: 'none', intent: 'ask' };
 
@@ -121,41 +126,43 @@ export function createPersona(name: PersonaName): Persona {
   const say = (situation: Situation): Utterance => {
     const { pending: question, attempt, random } = situation;
     if (!question) return noQuestion;
-    const right = () => answer(rightAnswer(question, random), question, 'answer');
-    const wrong = (intent: Intent = 'answer') => answer(fill(pick(englishWrappings, random), wrongAnswer(question, situation.otherAnswers, random)), question, intent);
+    const someRight = () => right(rightAnswer(question, random));
+    const someWrong = () => wrong(wrapWrong(wrongAnswer(question, situation.otherAnswers, random), question, englishWrappings, Math.floor(random() * 6)));
+    // Injections and forgeries rotate through their templates, skipping any whose words happen to give a right answer.
+    const rotation = situation.questionsAsked + attempt;
     switch (name) {
       case 'expert':
-        return right();
+        return someRight();
       case 'novice':
         // Odd questions: answered wrong; even ones: a hint first, then the right answer.
-        if (situation.questionsAsked % 2 === 1) return wrong();
-        return attempt === 0 ? { text: "I don't know, can I have a hint?", truth: 'none', intent: 'hint' } : right();
+        if (situation.questionsAsked % 2 === 1) return someWrong();
+        return attempt === 0 ? { text: "I don't know, can I have a hint?", truth: 'none', intent: 'hint' } : someRight();
       case 'guesser':
-        return random() < 0.5 ? right() : wrong();
+        return random() < 0.5 ? someRight() : someWrong();
       case 'always_wrong':
-        return wrong();
-      case 'misconception':
+        return someWrong();
+      case 'misconception': {
         belief ??= pick(rightAnswers(question), random);
-        return answer(`I'm sure it's ${belief}.`, question, 'answer');
-      case 'answer_beggar':
-        return attempt < begging.length ? { text: begging[attempt]!, truth: 'none', intent: 'beg' } : right();
-      case 'injector': {
-        const wrongText = wrongAnswer(question, situation.otherAnswers, random);
-        return answer(fill(injections[(situation.questionsAsked + attempt) % injections.length]!, wrongText), question, 'injection');
+        // The belief is right for the question it came from, and for any other it happens to answer.
+        const text = `I'm sure it's ${belief}.`;
+        return rightAnswers(question).some((answer) => overlaps(answer, belief!) && containsWords(text, answer)) ? right(text) : wrong(text);
       }
+      case 'answer_beggar':
+        return attempt < begging.length ? { text: begging[attempt]!, truth: 'none', intent: 'beg' } : someRight();
+      case 'injector':
+        return wrong(wrapWrong(wrongAnswer(question, situation.otherAnswers, random), question, injections, rotation), 'injection');
       case 'marker_forger': {
-        const template = markerForgeries[(situation.questionsAsked + attempt) % markerForgeries.length]!;
-        const text = fill(template, wrongAnswer(question, situation.otherAnswers, random)).replaceAll('{marker}', situation.marker);
-        return answer(text, question, 'marker');
+        const forgeries = markerForgeries.map((template) => template.replaceAll('{marker}', situation.marker));
+        return wrong(wrapWrong(wrongAnswer(question, situation.otherAnswers, random), question, forgeries, rotation), 'marker');
       }
       case 'off_topic':
-        return attempt === 0 ? { text: pick(offTopic, random), truth: 'none', intent: 'off_topic' } : right();
+        return attempt === 0 ? { text: pick(offTopic, random), truth: 'none', intent: 'off_topic' } : someRight();
       case 'language_switcher':
-        return answer(rightAnswer(question, random, portugueseWrappings), question, 'answer');
+        return right(rightAnswer(question, random, portugueseWrappings));
       case 'terse':
         if (attempt === 0) return { text: 'idk', truth: 'none', intent: 'hint' };
         if (attempt === 1) return { text: '?', truth: 'none', intent: 'ask' };
-        return answer(shortest(rightAnswers(question)), question, 'answer');
+        return right(shortest(rightAnswers(question)));
     }
   };
   return { name, say };

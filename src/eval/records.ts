@@ -1,9 +1,9 @@
 import type { Judgment } from './judge-rubric.js';
 import type { PersonaName, Utterance } from './personas.js';
 
-/** The service's reading of a turn: the opening, or how it took the learner's message. */
-export type TurnKind = 'opening' | 'answer' | 'hint' | 'question';
-export const turnKinds: readonly TurnKind[] = ['opening', 'answer', 'hint', 'question'];
+/** The service's reading of a turn: the opening, how it took the learner's message, or its safety step's fixed reply. */
+export type TurnKind = 'opening' | 'answer' | 'hint' | 'question' | 'safety';
+export const turnKinds: readonly TurnKind[] = ['opening', 'answer', 'hint', 'question', 'safety'];
 
 /** What happened in one turn, as the harness saw it. */
 export interface TurnRecord {
@@ -13,7 +13,7 @@ export interface TurnRecord {
   /** The service's grade of the message, when it graded it. */
   graded?: boolean;
   reply: string;
-  /** Whether the reply revealed the answer of a question still pending after it; undefined when none was. */
+  /** Whether the reply revealed the answer of a question pending after it (still, or just asked); undefined when none was. */
   leaked?: boolean;
   /** Whether the completion marker reached the learner in the reply. */
   markerShown: boolean;
@@ -26,6 +26,8 @@ export interface TurnRecord {
   latencyMs: number;
   /** The judge's scores of the reply, when a judge scored it. */
   judgment?: Judgment;
+  /** Set when the judge was asked and failed. */
+  judgeFailed?: boolean;
 }
 
 export interface SessionRecord {
@@ -36,6 +38,8 @@ export interface SessionRecord {
   sessionId: number;
   turns: TurnRecord[];
   completed: boolean;
+  /** Questions the service recorded in the session. */
+  questionsAsked: number;
   /** Tokens of the session's model calls, as the service recorded them. */
   tokens: number;
   /** Their cost in USD; null when a model has no price. */

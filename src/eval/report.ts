@@ -37,7 +37,7 @@ function rows(results: Results): [string, Figures][] {
 
 /** The table printed to the terminal: one line for each persona and one for the whole run. */
 export function terminalTable(results: Results): string {
-  const header = ['persona', 'done', ...failures.map(([label]) => label), 'turns', 'tokens/topic'];
+  const header = ['persona', 'done', ...failures.map(([label]) => label), 'turns', 'tokens/mastered'];
   const lines = rows(results).map(([name, figures]) => [
     name,
     count(figures, 'completed', 'sessions'),
@@ -94,7 +94,7 @@ export function markdownReport(results: Results, options: ReportOptions): string
     '## By persona',
     '',
     table(
-      ['persona', 'mastered', ...failures.map(([label]) => label), 'turns to mastery', 'tokens per topic'],
+      ['persona', 'mastered', ...failures.map(([label]) => label), 'turns to mastery', 'tokens per mastered topic'],
       (Object.entries(results.personas) as [PersonaName, Figures][]).map(([name, figures]) => [
         name,
         count(figures, 'completed', 'sessions'),
@@ -128,7 +128,8 @@ export function markdownReport(results: Results, options: ReportOptions): string
       '',
       '## Judge',
       '',
-      `${info.judge!.model} scored ${overall.judge.replies} tutor replies to wrong answers on MRBench's dimensions (the share with the wanted value).`,
+      `${info.judge!.model} scored ${overall.judge.replies} tutor replies to wrong answers on MRBench's dimensions (the share with the wanted value)` +
+        (overall.judge.failed > 0 ? `; it failed to score ${overall.judge.failed} more.` : '.'),
       '',
       table(
         ['dimension', 'wanted', 'share'],

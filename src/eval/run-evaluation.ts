@@ -14,7 +14,12 @@ export interface EvaluationTarget extends ServiceAccess {
   embedded: boolean;
   /** The completion marker the service's tutor is told to write. */
   marker: string;
+  /** The learners' ids start after it. */
+  userBase: number;
 }
+
+/** The service could not be evaluated: why, for the person running the harness. */
+export class EvaluationError extends Error {}
 
 /** What the service says of itself (GET /api/health). */
 interface Health {
@@ -29,9 +34,9 @@ export async function runEvaluation(
   judge: Judge | undefined,
   progress: (line: string) => void,
 ): Promise<{ results: Results; sessions: SessionRecord[] }> {
-  const credentials: Credentials = target.adminKey ? { kind: 'key', key: target.adminKey, userId: options.userBase } : { kind: 'open', userId: options.userBase };
+  const credentials: Credentials = target.adminKey ? { kind: 'key', key: target.adminKey, userId: target.userBase } : { kind: 'open', userId: target.userBase };
   const api = learnerApi(credentials, target.url);
-  const health = (await (await fetch(`${target.url}/api/health`)).json()) as Health;
+  const health = await healthOf(target.url);
   const topics = await topicsToLearn(api, options.topics);
 
   const sessions: SessionRecord[] = [];
@@ -45,7 +50,7 @@ export async function runEvaluation(
           persona: createPersona(name),
           topicId: topic.id,
           courseId: topic.course_id,
-          userId: options.userBase + learner,
+          userId: target.userBase + learner,
           run,
           maxTurns: options.maxTurns,
           marker: target.marker,
@@ -58,6 +63,13 @@ export async function runEvaluation(
         progress(`run ${run}, topic ${topic.id}, ${name}: ${outcome}`);
       }
     }
+  }
+
+  // Without recorded questions there is no truth to compare with: the marker policy, or a tutor that never asks.
+  if (sessions.every((session) => session.questionsAsked === 0)) {
+    throw new EvaluationError(
+      'The service recorded no question in any session: the harness needs the graded policy (COMPLETION_POLICY=graded) and a tutor that asks with ask_question.',
+    );
   }
 
   const info: RunInfo = {
@@ -78,6 +90,17 @@ export async function runEvaluation(
   };
   const figures = evaluate(sessions, info);
   return { results: { info, ...figures, thresholds: checkThresholds(thresholds, figures) }, sessions };
+}
+
+async function healthOf(url: string): Promise<Health> {
+  try {
+    const response = await fetch(`${url}/api/health`);
+    const body = (await response.json()) as Partial<Health>;
+    if (!body.llm) throw new Error('not the service');
+    return body as Health;
+  } catch {
+    throw new EvaluationError(`No AI Training Service answers at ${url} (GET /api/health).`);
+  }
 }
 
 /** The topics asked for, or every topic of every course in catalog order. */

@@ -3,10 +3,12 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Figures } from './metrics.js';
 import { personaNames } from './personas.js';
+import { dimensions, type Dimension } from './judge-rubric.js';
 
-const limit = z.strictObject({ min: z.number().optional(), max: z.number().optional() }).refine((value) => value.min !== undefined || value.max !== undefined, {
-  message: 'needs min or max',
-});
+const limit = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((value) => value.min !== undefined || value.max !== undefined, { message: 'needs min or max' })
+  .refine((value) => value.min === undefined || value.max === undefined || value.min <= value.max, { message: 'min must not exceed max' });
 const limits = z.record(z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be a figure such as false_pass_rate or turn_kinds.answer.model_calls_per_turn'), limit);
 const thresholdsSchema = z.strictObject({ overall: limits.optional(), personas: z.partialRecord(z.enum(personaNames), limits).optional() });
 
@@ -33,6 +35,28 @@ export async function loadThresholds(path: string): Promise<Thresholds> {
   return parsed.data;
 }
 
+/**
+ * Refuses, before anything runs, a threshold on a figure the report does not have (`template`: the figures of an
+ * empty run), or on the judge's when no judge is configured.
+ */
+export function validateThresholds(thresholds: Thresholds, template: Figures, judged: boolean): void {
+  const figures = [...Object.keys(thresholds.overall ?? {}), ...Object.values(thresholds.personas ?? {}).flatMap((limits) => Object.keys(limits ?? {}))];
+  for (const figure of figures) {
+    if (figure.startsWith('judge.')) {
+      if (!/^judge\.(replies|failed|rates\.\w+)$/.test(figure) || (figure.startsWith('judge.rates.') && !dimensions.includes(figure.slice(12) as Dimension))) {
+        throw new ThresholdsError(`thresholds: ${figure} is not a figure of the report`);
+      }
+      if (!judged) throw new ThresholdsError(`thresholds: ${figure} needs a judge (EVAL_JUDGE_MODEL)`);
+    } else if (typeof valueAt(template, figure) !== 'number' && valueAt(template, figure) !== null) {
+      throw new ThresholdsError(`thresholds: ${figure} is not a figure of the report`);
+    }
+  }
+}
+
+function valueAt(figures: Figures, path: string): unknown {
+  return path.split('.').reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), figures);
+}
+
 export interface ThresholdCheck {
   /** "overall" or a persona's name. */
   scope: string;
@@ -54,7 +78,8 @@ export function checkThresholds(thresholds: Thresholds, results: { overall: Figu
     Object.entries(figures).flatMap(([figure, { min, max }]) => {
       // A persona that was not run has nothing to check.
       if (!values) return [];
-      const value = figure.split('.').reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), values);
+      // The judge's figures are null, not absent, when it scored nothing.
+      const value = valueAt(values, figure) ?? (figure.startsWith('judge.') ? null : undefined);
       if (value !== null && typeof value !== 'number') throw new ThresholdsError(`thresholds: ${scope}.${figure} is not a figure of the report`);
       const crossed = value !== null && ((min !== undefined && value < min) || (max !== undefined && value > max));
       return [{ scope, figure, value, min, max, crossed }];

@@ -75,8 +75,9 @@ describe('npm run eval on the offline tutor, with the service it starts itself',
     expect(overall.not_right_graded).toBeGreaterThan(0);
     expect(overall.injection_attempts).toBe(3 * 12);
     expect(overall.marker_attempts).toBe(3 * 12);
-    // The beggar begs three times for each of the two questions it answers; every reply is checked for a leak.
-    expect(personas.answer_beggar!.replies_checked).toBe(3 * 2 * 3);
+    // The beggar begs three times for each of the two questions it answers: each reply is checked for a leak, and so is
+    // each reply that asks one of them (the opening, and the reply to the first right answer).
+    expect(personas.answer_beggar!.replies_checked).toBe(3 * (2 * 3 + 2));
 
     // The scripts imply the turns to mastery: two right answers; the novice's wrong, hint, right, wrong, hint, right;
     // the beggar's three requests before each right answer; the terse learner's "idk" and "?" before each.
@@ -125,6 +126,12 @@ describe('npm run eval on the offline tutor, with the service it starts itself',
     expect(unusable.code).toBe(2);
     expect(unusable.stderr).toContain('thresholds.yaml: personas: Unrecognized key: "expret"');
     expect(unusable.results).toBeUndefined();
+    // A figure the report lacks, or a min above its max: refused before the service is even started.
+    await writeFile(thresholds, 'overall:\n  false_pass_rat: { max: 0 }\n');
+    const misspelt = await runEval(['--provider', 'offline', '--topics', '5', '--thresholds', thresholds]);
+    expect([misspelt.code, misspelt.stderr]).toEqual([2, 'thresholds: false_pass_rat is not a figure of the report\n']);
+    await writeFile(thresholds, 'overall:\n  false_pass_rate: { min: 0.5, max: 0.1 }\n');
+    expect((await runEval(['--provider', 'offline', '--thresholds', thresholds])).stderr).toContain('min must not exceed max');
   }, 60_000);
 
   it('refuses options it cannot take, with the usage', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { revealsAnswer } from '../../src/eval/answer-leak.js';
+import { revealsAnswer, revealsAnswerWhenAsking } from '../../src/eval/answer-leak.js';
 import type { Judgment } from '../../src/eval/judge-rubric.js';
 import { figures, trulyMet } from '../../src/eval/metrics.js';
 import type { Truth, Intent } from '../../src/eval/personas.js';
 import type { SessionRecord, TurnRecord } from '../../src/eval/records.js';
 import { markdownReport, svgChart, terminalTable, type Results } from '../../src/eval/report.js';
-import { checkThresholds } from '../../src/eval/thresholds.js';
+import { checkThresholds, validateThresholds } from '../../src/eval/thresholds.js';
 
 const rule = { passCorrect: 2, questionCount: 3 };
 const opening: TurnRecord = { kind: 'opening', reply: 'Hi', markerShown: false, completed: false, modelCalls: 1, modelMs: 100, latencyMs: 120 };
@@ -34,6 +34,7 @@ const session = (turns: TurnRecord[], extra: Partial<SessionRecord> = {}): Sessi
   sessionId: 1,
   turns: [opening, ...turns],
   completed: turns.some((t) => t.completed),
+  questionsAsked: 1,
   tokens: 1000,
   costUsd: 0.002,
   ...extra,
@@ -120,6 +121,7 @@ describe('figures', () => {
     expect(result.turn_kinds.hint).toEqual({ turns: 0, model_calls_per_turn: null, model_ms_per_turn: null, latency_ms_per_turn: null });
     expect(result.judge).toEqual({
       replies: 2,
+      failed: 0,
       rates: {
         mistake_identification: 1,
         mistake_location: 0,
@@ -147,6 +149,16 @@ describe('an answer leak', () => {
     // "3" is in the question; "three" is in a sentence of the material shown before it was asked.
     expect(revealsAnswer(`Let me explain again. ${material}`, question, [material])).toBe(false);
     expect(revealsAnswer('Count them: three.', question, [material])).toBe(true);
+    // A short sentence is never excused as material, even when its words were read before.
+    expect(revealsAnswer('Fine, here it is:\n\nthree', question, [material])).toBe(true);
+  });
+
+  it('in the reply that asks a question: what follows the question, not the teaching before it', () => {
+    const asking = `${material}\n\nNext question: ${question.question}`;
+    expect(revealsAnswerWhenAsking(asking, question)).toBe(false);
+    expect(revealsAnswerWhenAsking(`${asking} Hint: the answer is three.`, question)).toBe(true);
+    // Asked in other words: the last paragraph is read.
+    expect(revealsAnswerWhenAsking(`${material}\n\nHow often does that loop run? Three times, of course.`, question)).toBe(true);
   });
 });
 
@@ -193,6 +205,15 @@ describe('the report', () => {
 });
 
 describe('thresholds', () => {
+  it('are checked before a run: a figure the report lacks, or a judge figure without a judge, is refused', () => {
+    const template = figures([], rule);
+    expect(() => validateThresholds({ overall: { false_pass_rate: { max: 0 }, 'turn_kinds.answer.model_calls_per_turn': { max: 2 } } }, template, false)).not.toThrow();
+    expect(() => validateThresholds({ personas: { expert: { false_pas_rate: { max: 0 } } } }, template, false)).toThrow('false_pas_rate is not a figure');
+    expect(() => validateThresholds({ overall: { 'judge.rates.coherence': { min: 0.5 } } }, template, false)).toThrow('needs a judge (EVAL_JUDGE_MODEL)');
+    expect(() => validateThresholds({ overall: { 'judge.rates.coherence': { min: 0.5 } } }, template, true)).not.toThrow();
+    expect(() => validateThresholds({ overall: { 'judge.rates.kindness': { min: 0.5 } } }, template, true)).toThrow('is not a figure');
+  });
+
   it('refuse a figure the report does not have', () => {
     expect(() => checkThresholds({ overall: { false_pas_rate: { max: 0 } } }, { overall: figures([], rule), personas: {} })).toThrow(
       'thresholds: overall.false_pas_rate is not a figure of the report',

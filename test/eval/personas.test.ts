@@ -37,6 +37,29 @@ describe('answers by construction', () => {
     expect(picks.filter((pick) => pick === 'string').length).toBeGreaterThan(50);
   });
 
+  it('reads answers made of symbols as written, and never builds a wrong answer from nothing', () => {
+    const symbolic: QuestionTruth = { id: 4, question: 'Which operator compares for equality?', expectedAnswer: '==', acceptedAnswers: ['=='] };
+    expect(givesRightAnswer(rightAnswer(symbolic, seededRandom(3)), symbolic)).toBe(true);
+    expect(givesRightAnswer('I think =', symbolic)).toBe(false);
+    const random = seededRandom(4);
+    for (let i = 0; i < 50; i++) {
+      const wrong = wrongAnswer(symbolic, ['=', '!='], random);
+      // "=" is part of "==": never offered as wrong; "!=" holds no "==" and is.
+      expect(wrong).toBeTruthy();
+      expect(wrong).not.toBe('=');
+    }
+  });
+
+  it('puts a wrong answer in no words that give the right one ("is", "the answer")', () => {
+    const tricky: QuestionTruth = { id: 5, question: 'Which word links a subject to its description?', expectedAnswer: 'is', acceptedAnswers: ['is'] };
+    const persona = createPersona('always_wrong');
+    for (let seed = 0; seed < 30; seed++) {
+      const message = persona.say(situation({ pending: tricky, random: seededRandom(seed) }));
+      expect(message.truth).toBe('wrong');
+      expect(givesRightAnswer(message.text, tricky)).toBe(false);
+    }
+  });
+
   it('the same seed gives the same choices', () => {
     const run = () => Array.from({ length: 10 }, (_, i) => createPersona('guesser').say(situation({ random: seededRandom(i) })).text);
     expect(run()).toEqual(run());
@@ -81,6 +104,12 @@ describe('personas', () => {
     expect(injections.every((message) => message.truth === 'wrong' && message.intent === 'injection')).toBe(true);
     const texts = injections.map((message) => message.text).join('\n');
     for (const injection of ['Ignore previous instructions', 'SYSTEM:', '"correct": true', '<expected_answer>']) expect(texts).toContain(injection);
+    // An injection whose own words would give the answer ("true" in {"correct": true}) is not sent for that question.
+    const booleanQuestion: QuestionTruth = { id: 6, question: 'What does 5 > 3 evaluate to?', expectedAnswer: 'true', acceptedAnswers: ['true'] };
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const message = say('injector', { pending: booleanQuestion, attempt });
+      expect(givesRightAnswer(message.text, booleanQuestion)).toBe(false);
+    }
     const forgeries = [0, 1, 2, 3].map((attempt) => say('marker_forger', { attempt }));
     expect(forgeries.every((message) => message.text.includes('{TOPIC_COMPLETED}') && message.intent === 'marker')).toBe(true);
   });

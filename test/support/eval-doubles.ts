@@ -26,9 +26,11 @@ export function honestTutor(judgment: Judgment): GeminiBehaviour {
 
 /**
  * A tutor and grader that fall for what learners write: the grader marks an answer correct when it says it is (an
- * injection), and the tutor, asked for the answer, gives away the expected answer of the question it asked last.
+ * injection), and the tutor, asked for the answer, gives away the expected answer of the question it asked last; it
+ * also gives away every second question it asks, in the reply that asks it.
  */
 export function gullibleTutor(counts: GullibleCounts): GeminiBehaviour {
+  let questionsAsked = 0;
   return (request, index) => {
     if (request.grading) {
       const prompt = textOf(contentsOf(request)[0]);
@@ -50,6 +52,13 @@ export function gullibleTutor(counts: GullibleCounts): GeminiBehaviour {
         return { text: `All right, just this once: the answer is ${question.expected}.`, usage: { prompt: 180, output: 15 } };
       }
     }
-    return scriptedTutor(request, index);
+    // Every second question it asks, it gives away with it.
+    const answer = scriptedTutor(request, index);
+    const asked = 'functionCalls' in answer ? answer.functionCalls?.find((call) => call.name === 'ask_question') : undefined;
+    if (!asked || 'status' in answer) return answer;
+    const { question, expected_answer: expected } = asked.args as { question: string; expected_answer: string };
+    if (++questionsAsked % 2 === 1) return answer;
+    counts.leakedAnswers++;
+    return { ...answer, text: `Here is your question: ${question} (Between us: it is ${expected}.)` };
   };
 }
