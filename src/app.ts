@@ -10,6 +10,7 @@ import { registerRateLimits } from './http/rate-limit.js';
 import { registerRequestId, requestIdOf } from './http/request-id.js';
 import { catalogRoutes } from './http/catalog.routes.js';
 import { meRoutes } from './http/me.routes.js';
+import { learnerRoutes } from './http/learners.routes.js';
 import { adminRoutes } from './http/admin.routes.js';
 import { webAppDir, webAppRoutes } from './http/web-app.js';
 import { answerClientError, answerFrameworkError } from './http/client-errors.js';
@@ -78,6 +79,7 @@ export async function buildApp(deps: Deps, logger: FastifyBaseLogger): Promise<F
       idempotency: { ttlMs: config.idempotencyTtlMs, leaseMs: config.tutoring.turnLeaseMs },
     }),
   );
+  await app.register(learnerRoutes(deps.learningPath, config.tutoring.masteryThreshold));
   await app.register(adminRoutes(deps.oversight, deps.privacy, { openIsAdmin: !config.auth.unauthenticatedInProduction }));
   if (config.webAppEnabled) {
     const { auth } = config;

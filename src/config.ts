@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { canonicalLanguage } from './language.js';
 import path from 'node:path';
 import type { BudgetConfig } from './usage/budgets.js';
 import type { WebhookConfig } from './events/webhook-sender.js';
@@ -155,6 +156,10 @@ export interface TutoringConfig {
   completionPolicy: 'graded' | 'marker';
   passCorrect: number;
   questionCount: number;
+  /** Unset: the pass rule alone completes a topic; set: every objective's mastery must also reach it. */
+  masteryThreshold: number | undefined;
+  /** The language of a session when neither the request, the learner's context nor the course names one. */
+  defaultLanguage: string;
   maxConversationHistory: number;
   maxMessageLength: number;
   completionMarker: string;
@@ -230,6 +235,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       completionPolicy: e.COMPLETION_POLICY,
       passCorrect: e.PASS_CORRECT,
       questionCount: e.QUESTION_COUNT,
+      masteryThreshold: e.MASTERY_THRESHOLD,
+      defaultLanguage: canonicalLanguage(e.DEFAULT_LANGUAGE)!,
       maxConversationHistory: e.MAX_CONVERSATION_HISTORY,
       maxMessageLength: e.MAX_MESSAGE_LENGTH,
       completionMarker: e.COMPLETION_MARKER,

@@ -23,6 +23,7 @@ import type { PeriodicJob } from './periodic-job.js';
 import { createIdleSweep, type IdleSweep } from './tutoring/idle-sweep.js';
 import type { TutorEngine } from './tutoring/tutor-engine.js';
 import { createTutor, type Tutor } from './tutoring/tutor.js';
+import { createLearningPath, type LearningPath } from './tutoring/learning-path.js';
 import { createOversight, type Oversight } from './oversight/oversight.js';
 import { createPrivacy, type Privacy } from './privacy/privacy.js';
 import { publishedPrices } from './usage/published-prices.js';
@@ -42,6 +43,8 @@ export interface Deps {
   engine: TutorEngine;
   curriculum: Curriculum;
   tutor: Tutor;
+  /** Mastery across a course, and what to study next. */
+  learningPath: LearningPath;
   /** What teachers and admins read across learners. */
   oversight: Oversight;
   /** Export, erasure, retention. */
@@ -211,7 +214,8 @@ export async function assembleDeps(config: Config, database: Database, log: Logg
     gauge.set(await countActiveSessions(database.db));
   });
   const oversight = createOversight(database.db);
-  return { config, database, engine, curriculum, tutor, oversight, privacy, dotnet, events, webhook, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
+  const learningPath = createLearningPath({ db: database.db, curriculum });
+  return { config, database, engine, curriculum, tutor, learningPath, oversight, privacy, dotnet, events, webhook, redis, idleSweep, idempotency, replyStreams, retention, metrics, health };
 }
 
 /** Starts the background work: delivering notices and events, ending idle sessions, purging what is kept a while. */

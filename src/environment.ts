@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalLanguage } from './language.js';
 import { isWebhookSecret } from './events/webhook-signature.js';
 import type { LlmProviderName } from './config.js';
 
@@ -147,6 +148,12 @@ export const variablesSchema = z.object({
   COMPLETION_MARKER: z.string().trim().min(1).default('{TOPIC_COMPLETED}'),
   PASS_CORRECT: positiveInt.default(2),
   QUESTION_COUNT: positiveInt.default(3),
+  MASTERY_THRESHOLD: z.coerce.number().gt(0).max(1).optional(),
+  DEFAULT_LANGUAGE: z
+    .string()
+    .trim()
+    .refine((tag) => canonicalLanguage(tag) !== undefined, 'must be a language tag (BCP 47) such as en or pt-BR')
+    .default('en'),
 });
 
 /** Every variable the service reads; .env.example documents each one. */

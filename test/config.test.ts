@@ -27,6 +27,8 @@ describe('parseConfig', () => {
       completionPolicy: 'graded',
       passCorrect: 2,
       questionCount: 3,
+      masteryThreshold: undefined,
+      defaultLanguage: 'en',
       maxConversationHistory: 50,
       maxMessageLength: 5000,
       completionMarker: '{TOPIC_COMPLETED}',

@@ -45,6 +45,7 @@ export interface SessionList {
 
 export interface Started extends SessionSummary {
   initial_message: string;
+  language: string;
 }
 
 export interface Progress {
@@ -56,6 +57,8 @@ export interface Progress {
   pass_correct: number;
   question_count: number;
   passed: boolean;
+  mastery_threshold: number | null;
+  objectives: { id: string; text: string; mastery: number; attempts: number; correct_answers: number }[];
 }
 
 export interface Message {
@@ -67,6 +70,7 @@ export interface Message {
 
 export interface SessionDetails extends SessionSummary {
   initial_message: string;
+  language: string;
   context: { course_title: string; topic_title: string; learning_objectives: string };
   messages: Message[];
   progress: Progress;

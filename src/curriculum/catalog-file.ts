@@ -4,29 +4,52 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import type { Course, Topic } from './curriculum.js';
 import { CatalogError } from './catalog-error.js';
+import { objectivesFromText } from './objectives.js';
+import { canonicalLanguage } from '../language.js';
 
 const id = z.number().int().positive().max(2147483647);
 const text = z.string().trim().min(1);
+
+const probability = z.number().gt(0).lt(1);
+const language = text.refine((tag) => canonicalLanguage(tag) !== undefined, 'must be a language tag (BCP 47) such as en or pt-BR');
+
+const topicSchema = z
+  .strictObject({
+    id,
+    title: text,
+    description: text,
+    learning_objectives: text,
+    objectives: z
+      .array(z.strictObject({ id: z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -'), text }))
+      .min(1)
+      .optional(),
+    requires: z.array(id).optional(),
+    mastery: z.strictObject({ prior: probability, learn: probability, slip: probability, guess: probability }).partial().optional(),
+    explanation: text.optional(),
+    prompt_template: text.optional(),
+    questions: z
+      .array(z.strictObject({ question: text, answers: z.array(text).min(1), hint: text, objective: text.optional() }))
+      .min(3, 'each topic needs at least 3 questions'),
+  })
+  .superRefine((topic, context) => {
+    const ids = (topic.objectives ?? []).map((objective) => objective.id);
+    if (new Set(ids).size !== ids.length) context.addIssue({ code: 'custom', path: ['objectives'], message: 'objective ids must differ' });
+    topic.questions.forEach((question, index) => {
+      if (topic.objectives && question.objective === undefined) {
+        context.addIssue({ code: 'custom', path: ['questions', index, 'objective'], message: 'must name the objective it checks (the topic lists objectives)' });
+      } else if (question.objective !== undefined && !ids.includes(question.objective)) {
+        context.addIssue({ code: 'custom', path: ['questions', index, 'objective'], message: `must be one of the topic's objectives (${ids.join(', ') || 'it lists none'})` });
+      }
+    });
+    if (topic.requires?.includes(topic.id)) context.addIssue({ code: 'custom', path: ['requires'], message: 'a topic cannot require itself' });
+  });
 
 const courseFileSchema = z.strictObject({
   id,
   title: text,
   description: text.optional(),
-  topics: z
-    .array(
-      z.strictObject({
-        id,
-        title: text,
-        description: text,
-        learning_objectives: text,
-        explanation: text.optional(),
-        prompt_template: text.optional(),
-        questions: z
-          .array(z.strictObject({ question: text, answers: z.array(text).min(1), hint: text }))
-          .min(3, 'each topic needs at least 3 questions'),
-      }),
-    )
-    .min(1),
+  language: language.optional(),
+  topics: z.array(topicSchema).min(1),
 });
 
 /** The local catalog: its courses in the order of their files, each with its topics in the file's order. */
@@ -58,6 +81,9 @@ export function loadCatalogDir(dir: string): Catalog {
     courses.push({ id: course.id, title: course.title, description: course.description ?? null, topics: courseTopics });
     for (const topic of course.topics) {
       if (topics.has(topic.id)) throw new CatalogError(`${file}: topic id ${topic.id} is defined twice in the catalog`);
+      const objectives = topic.objectives ?? objectivesFromText(topic.learning_objectives);
+      // With one objective, every question checks it.
+      const only = objectives.length === 1 ? objectives[0]!.id : undefined;
       const entry: Topic = {
         id: topic.id,
         courseId: course.id,
@@ -65,13 +91,21 @@ export function loadCatalogDir(dir: string): Catalog {
         title: topic.title,
         description: topic.description,
         learningObjectives: topic.learning_objectives,
+        objectives,
+        mastery: topic.mastery ?? null,
+        requires: topic.requires ?? [],
+        language: course.language === undefined ? null : canonicalLanguage(course.language)!,
         explanation: topic.explanation ?? null,
         promptTemplate: topic.prompt_template ?? null,
-        questions: topic.questions,
+        questions: topic.questions.map((question) => (question.objective === undefined && only ? { ...question, objective: only } : question)),
       };
       topics.set(topic.id, entry);
       courseTopics.push(entry);
     }
+  }
+  for (const topic of topics.values()) {
+    const unknown = topic.requires.filter((required) => !topics.has(required));
+    if (unknown.length > 0) throw new CatalogError(`${courseFiles.get(topic.courseId)}: topic ${topic.id} requires topic ${unknown.join(', ')}, which the catalog does not have`);
   }
   return { courses, topics };
 }

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { DotnetConfig } from '../config.js';
+import { canonicalLanguage } from '../language.js';
 
 /** Why a .NET call failed: the caller answers 404, 503, or logs a contract problem accordingly. */
 export class DotnetError extends Error {
@@ -46,6 +47,11 @@ const userContextSchema = z.preprocess(
     userlevel: z.string().min(1),
     completedtopicids: z.array(z.number().int()).default([]),
     struggletopics: z.array(z.string()).default([]),
+    // Optional in the contract: a context without it, or with a tag that is not BCP 47, has no language.
+    language: z
+      .string()
+      .nullish()
+      .transform((tag) => (tag ? canonicalLanguage(tag) : undefined)),
   }),
 );
 
@@ -62,7 +68,7 @@ const topicSchema = z.preprocess(
   }),
 );
 
-export type DotnetUserContext = { userLevel: string; completedTopicIds: number[]; struggleTopics: string[] };
+export type DotnetUserContext = { userLevel: string; completedTopicIds: number[]; struggleTopics: string[]; language?: string };
 export type DotnetTopic = z.infer<typeof topicSchema>;
 export type CircuitStatus = 'closed' | 'open' | 'half-open';
 
@@ -214,7 +220,12 @@ export function createDotnetClient(
     },
     async getUserContext(userId: number): Promise<DotnetUserContext> {
       const context = parse(userContextSchema, await call('context', 'GET', `/UserProgress/${userId}/context`, undefined, true), 'user context');
-      return { userLevel: context.userlevel, completedTopicIds: context.completedtopicids, struggleTopics: context.struggletopics };
+      return {
+        userLevel: context.userlevel,
+        completedTopicIds: context.completedtopicids,
+        struggleTopics: context.struggletopics,
+        ...(context.language ? { language: context.language } : {}),
+      };
     },
     /** One attempt; a 409 means .NET already has this completion, which is what we wanted. */
     async completeTopic(notice: Record<string, unknown>): Promise<void> {

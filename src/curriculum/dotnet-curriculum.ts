@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { enqueue } from '../db/outbox.js';
 import { AppError } from '../errors.js';
 import type { CompletionRecorder, Curriculum } from './curriculum.js';
+import { objectivesFromText } from './objectives.js';
 import { DotnetError, type DotnetClient } from './dotnet-client.js';
 
 /** The curriculum source when DOTNET_API_URL is set: topics and learner context from the .NET backend. */
@@ -28,6 +29,10 @@ export function createDotnetCurriculum(client: DotnetClient, log: Logger, retryA
         title: topic.title,
         description: topic.description ?? '',
         learningObjectives: topic.learningobjectives ?? '',
+        objectives: objectivesFromText(topic.learningobjectives ?? ''),
+        mastery: null,
+        requires: [],
+        language: null,
         explanation: null,
         promptTemplate: topic.prompttemplate ?? null,
         questions: [],
@@ -41,6 +46,7 @@ export function createDotnetCurriculum(client: DotnetClient, log: Logger, retryA
           // The backend gives ids only; the tutor still learns how much the learner has done.
           completedTopics: context.completedTopicIds.map((id) => `topic #${id}`),
           struggles: context.struggleTopics,
+          ...(context.language ? { language: context.language } : {}),
         };
       } catch (error) {
         const reason = error instanceof DotnetError ? error.message : (error as Error).message;

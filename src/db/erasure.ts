@@ -13,6 +13,7 @@ import {
   safetyFlags,
   sessionContexts,
   topicCompletions,
+  objectiveMastery,
   webhookEvents,
 } from './schema.js';
 
@@ -52,9 +53,10 @@ async function deleteSessions(tx: Db, which: SQL): Promise<DeletedCounts> {
 /** Everything the service holds about a learner, deleted in `tx`, with the erasure recorded; the rows deleted, by table. */
 export async function eraseLearner(tx: Db, userId: number, audit: { erasedBy: string; userIdHash: string; salt: string }): Promise<DeletedCounts> {
   const deleted = await deleteSessions(tx, eq(chatSessions.userId, userId));
-  // What is theirs beyond their sessions: their progress, events about them, idempotent requests made with their token.
+  // What is theirs beyond their sessions: their progress and mastery, events about them, idempotent requests made with their token.
   const more = {
     topic_completions: (await tx.delete(topicCompletions).where(eq(topicCompletions.userId, userId)).returning({ id: topicCompletions.id })).length,
+    objective_mastery: (await tx.delete(objectiveMastery).where(eq(objectiveMastery.userId, userId)).returning({ id: objectiveMastery.objectiveId })).length,
     webhook_events: (await tx.delete(webhookEvents).where(eq(webhookEvents.userId, userId)).returning({ id: webhookEvents.id })).length,
     idempotency_keys: (
       await tx

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const sessionStatus = pgEnum('session_status', ['active', 'completed', 'abandoned']);
 export const messageRole = pgEnum('message_role', ['system', 'user', 'assistant']);
@@ -94,13 +94,39 @@ export const sessionContexts = pgTable('session_contexts', {
   promptTemplate: text('prompt_template'),
   questionBank: jsonb('question_bank').$type<BankQuestionSnapshot[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: createdAt(),
+  /** The topic's objectives; empty for a session started before objectives were data. */
+  objectives: jsonb('objectives').$type<{ id: string; text: string }[]>().notNull().default(sql`'[]'::jsonb`),
+  /** The topic's Bayesian Knowledge Tracing parameters, the defaults filled in; null: the defaults. */
+  masteryParams: jsonb('mastery_params').$type<{ prior: number; learn: number; slip: number; guess: number }>(),
+  /** The language the session teaches in (BCP 47). */
+  language: text('language').notNull().default('en'),
 });
 
 export interface BankQuestionSnapshot {
   question: string;
   answers: string[];
   hint: string;
+  objective?: string;
 }
+
+/**
+ * A learner's mastery of one objective of a topic, by Bayesian Knowledge Tracing: the probability that they know it,
+ * updated at every graded answer to a question that checks it, whichever session it was in.
+ */
+export const objectiveMastery = pgTable(
+  'objective_mastery',
+  {
+    userId: integer('user_id').notNull(),
+    courseId: integer('course_id').notNull(),
+    topicId: integer('topic_id').notNull(),
+    objectiveId: text('objective_id').notNull(),
+    probability: doublePrecision('probability').notNull(),
+    attempts: integer('attempts').notNull(),
+    correct: integer('correct').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.topicId, table.objectiveId] }), index('objective_mastery_course_idx').on(table.userId, table.courseId)],
+);
 
 /** A question the tutor asked and, once answered, its grade. The expected answer is never shown to the learner. */
 export const assessments = pgTable(

@@ -3,7 +3,8 @@ import { unionAll } from 'drizzle-orm/pg-core';
 import type { TokenUsage } from '../llm/llm.js';
 import { preparedFor, type Db } from './client.js';
 import type { OutboxRow } from './outbox.js';
-import { assessments, chatMessages, chatSessions, outbox, sessionContexts } from './schema.js';
+import { assessments, chatMessages, chatSessions, objectiveMastery, outbox, sessionContexts } from './schema.js';
+import type { MasteryRecord } from '../tutoring/mastery.js';
 import type { QuestionState } from './assessments.js';
 import type { ContextRow, SessionRow } from './sessions.js';
 
@@ -18,6 +19,8 @@ export interface SessionOverview {
   questions: QuestionState[];
   /** The tutor's opening, the conversation's first message. */
   initialMessage: string;
+  /** The learner's mastery records of the topic's objectives. */
+  mastery: MasteryRecord[];
 }
 
 // Read on every GET of a session: one statement, built once, instead of five.
@@ -52,6 +55,11 @@ const overview = preparedFor((db) => {
       questions: sql<QuestionState[]>`coalesce((
         select json_agg(json_build_object('status', ${assessments.status}, 'correct', ${assessments.correct}) order by ${assessments.id})
         from ${assessments} where ${assessments.sessionId} = ${chatSessions.id}
+      ), '[]'::json)`,
+      mastery: sql<MasteryRecord[]>`coalesce((
+        select json_agg(json_build_object('objectiveId', ${objectiveMastery.objectiveId}, 'probability', ${objectiveMastery.probability},
+          'attempts', ${objectiveMastery.attempts}, 'correct', ${objectiveMastery.correct}))
+        from ${objectiveMastery} where ${objectiveMastery.userId} = ${chatSessions.userId} and ${objectiveMastery.topicId} = ${chatSessions.topicId}
       ), '[]'::json)`,
     })
     .from(chatSessions)

@@ -18,6 +18,9 @@ const topicSchema = z
     title: z.string(),
     description: z.string(),
     learning_objectives: z.string(),
+    objectives: z.array(z.object({ id: z.string(), text: z.string() })).describe('The learning objectives as data, each tracked for mastery'),
+    requires: z.array(id).describe('Topics to complete before this one'),
+    language: z.string().nullable().describe("The course's language (BCP 47); null when the catalog names none"),
     question_count: z.number().int().describe("Questions in the topic's bank (none from the .NET backend)"),
   })
   .meta({ id: 'Topic', description: 'A topic as learners choose it: never its answers or hints' });
@@ -33,6 +36,9 @@ const presentTopic = (topic: Topic) => ({
   title: topic.title,
   description: topic.description,
   learning_objectives: topic.learningObjectives,
+  objectives: topic.objectives,
+  requires: topic.requires,
+  language: topic.language,
   question_count: topic.questions.length,
 });
 

@@ -44,6 +44,7 @@ export async function registerDocs(app: FastifyInstance, info: { version: string
       tags: [
         { name: 'sessions', description: 'Tutoring sessions and their conversation' },
         { name: 'catalog', description: 'The courses and topics a session can be started on' },
+        { name: 'learners', description: 'A learner’s mastery of a course’s objectives, and what to study next' },
         { name: 'oversight', description: 'For teachers (their courses) and admins: sessions across learners, transcripts, analytics, usage' },
         { name: 'service', description: 'Health and service information' },
       ],

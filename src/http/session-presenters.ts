@@ -18,7 +18,7 @@ export function presentSession(session: SessionRow) {
 }
 
 export function presentStarted(started: StartedSession) {
-  return { ...presentSession(started.session), initial_message: started.initialMessage.content };
+  return { ...presentSession(started.session), initial_message: started.initialMessage.content, language: started.language };
 }
 
 export function presentTurn(turn: TurnResult) {
@@ -43,5 +43,13 @@ export function presentProgress(progress: SessionProgress) {
     pass_correct: progress.rule.passCorrect,
     question_count: progress.rule.questionCount,
     passed: progress.passed,
+    mastery_threshold: progress.rule.masteryThreshold ?? null,
+    objectives: progress.objectives.map(({ objective, probability, attempts, correct }) => ({
+      id: objective.id,
+      text: objective.text,
+      mastery: probability,
+      attempts,
+      correct_answers: correct,
+    })),
   };
 }

@@ -1,3 +1,4 @@
+import { canonicalLanguage } from '../language.js';
 import { z } from 'zod';
 
 // PostgreSQL `integer` ids: a larger number can name no row, so it is invalid input rather than a 404.
@@ -21,6 +22,13 @@ export const startBody = z
     user_id: id.describe('Learner id, as the training platform knows it'),
     topic_id: id.describe('Topic to learn'),
     course_id: id.describe('Course the topic belongs to'),
+    language: z
+      .string()
+      .max(35)
+      .refine((tag) => canonicalLanguage(tag) !== undefined, 'must be a language tag (BCP 47) such as en or pt-BR')
+      .transform((tag) => canonicalLanguage(tag)!)
+      .optional()
+      .describe("The language to teach in (BCP 47); unset: the learner's (.NET context), the course's, then DEFAULT_LANGUAGE"),
   })
   .meta({ id: 'StartSessionRequest' });
 
@@ -37,7 +45,7 @@ export const sessionSchema = z
   .meta({ id: 'Session' });
 
 export const startedSchema = sessionSchema
-  .extend({ initial_message: z.string().describe("The tutor's opening message") })
+  .extend({ initial_message: z.string().describe("The tutor's opening message"), language: z.string().describe('The language the session teaches in (BCP 47)') })
   .meta({ id: 'StartedSession' });
 
 export function messageBodySchema(maxLength: number) {
@@ -69,9 +77,24 @@ export const progressSchema = z
     recent_correct: z.number().int().describe('Correct answers among them'),
     pass_correct: z.number().int(),
     question_count: z.number().int(),
-    passed: z.boolean(),
+    passed: z.boolean().describe('Whether the topic is passed: the rule met and, with mastery_threshold, every objective at it'),
+    mastery_threshold: z.number().nullable().describe('MASTERY_THRESHOLD: every objective must reach it too; null: the gate is off'),
+    objectives: z
+      .array(
+        z.object({
+          id: z.string(),
+          text: z.string(),
+          mastery: z.number().describe('The probability that the learner knows it (Bayesian Knowledge Tracing)'),
+          attempts: z.number().int().describe('Graded answers to questions that check it, in every session of the learner'),
+          correct_answers: z.number().int(),
+        }),
+      )
+      .describe("The topic's objectives, with the learner's mastery of each"),
   })
-  .meta({ id: 'Progress', description: 'The topic is passed at pass_correct correct of the last question_count graded answers' });
+  .meta({
+    id: 'Progress',
+    description: 'The topic is passed at pass_correct correct of the last question_count graded answers, and every objective at mastery_threshold when it is set',
+  });
 
 export const usageSchema = z
   .object({
@@ -101,6 +124,7 @@ export const messageSchema = z
 export const detailsSchema = sessionSchema
   .extend({
     initial_message: z.string().describe("The tutor's opening message, as POST /api/sessions/start answered it"),
+    language: z.string().describe('The language the session teaches in (BCP 47)'),
     context: z.object({
       user_level: z.string(),
       course_title: z.string(),

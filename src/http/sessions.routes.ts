@@ -61,7 +61,7 @@ export const sessionRoutes =
         },
       },
       async (request, reply) => {
-        const { user_id, topic_id, course_id } = request.body;
+        const { user_id, topic_id, course_id, language } = request.body;
         const owner = ownerOf(request);
         if (owner !== undefined && owner !== user_id) {
           throw new AppError('forbidden', 'A learner can only start sessions for themselves.');
@@ -71,7 +71,7 @@ export const sessionRoutes =
         const { store } = outcome;
         const body = await outcome.guard(async () => {
           const started = await tutor.startSession(
-            { userId: user_id, topicId: topic_id, courseId: course_id },
+            { userId: user_id, topicId: topic_id, courseId: course_id, language },
             store && ((tx, session) => store(tx, presentStarted(session))),
           );
           return presentStarted(started);
@@ -260,6 +260,7 @@ export const sessionRoutes =
         return {
           ...presentSession(session),
           initial_message: initialMessage,
+          language: context.language,
           context: {
             user_level: context.userLevel,
             course_title: context.courseTitle,

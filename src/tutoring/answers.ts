@@ -25,8 +25,9 @@ export function equalsAcceptedAnswer(reply: string, accepted: readonly string[])
 
 export type ReplyIntent = 'answer' | 'hint' | 'question';
 
+// In English, Portuguese and Spanish, the languages the offline tutor speaks (accents are removed before matching).
 const hintRequest =
-  /^(hint|a hint|help|clue|(can|could) i (have|get) a (hint|clue)|give me a (hint|clue)|i (don t|do not) know|idk|no idea|not sure|i m stuck|stuck)\b/;
+  /^(hint|a hint|help|clue|(can|could) i (have|get) a (hint|clue)|give me a (hint|clue)|i (don t|do not) know|idk|no idea|not sure|i m stuck|stuck|dica|uma dica|ajuda|nao sei|pista|una pista|ayuda|no se)\b/;
 const questionStart =
   /^(what|why|how|when|where|who|which|can you|could you|would you|will you|please explain|explain|tell me|show me|i don t understand)\b/;
 
@@ -37,7 +38,7 @@ const questionStart =
  */
 export function classifyReply(message: string, accepted: readonly string[]): ReplyIntent {
   const normalized = normalizeAnswer(message);
-  if (hintRequest.test(normalized) || /\bhint\b/.test(normalized)) return 'hint';
+  if (hintRequest.test(normalized) || /\b(hint|dica|pista)\b/.test(normalized)) return 'hint';
   if (matchesAcceptedAnswer(message, accepted)) return 'answer';
   if (message.trim().endsWith('?') || questionStart.test(normalized)) return 'question';
   return 'answer';

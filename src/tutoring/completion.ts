@@ -3,6 +3,8 @@ export interface PassRule {
   passCorrect: number;
   /** ...among this many most recent graded answers. */
   questionCount: number;
+  /** With it (MASTERY_THRESHOLD), a topic also needs every objective's mastery at or above it. */
+  masteryThreshold?: number;
 }
 
 export interface Progress {

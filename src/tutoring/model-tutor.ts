@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Objective } from '../curriculum/curriculum.js';
 import type { ChatMessage, FunctionDeclaration, LanguageModel } from '../llm/llm.js';
 import { asServiceNote, filterReply, neutralizeLearnerText } from './reply-filter.js';
 import type { AskedQuestion, Grade, QuestionFacts, ReplyEvent, ReplyRequest, TutorEngine } from './tutor-engine.js';
@@ -23,16 +24,26 @@ const askQuestionInput = z.object({
   objective: z.string().optional().describe('The learning objective the question checks'),
 });
 
-// One declaration for every call: the LLM adapter converts its schema once.
-const askQuestion: FunctionDeclaration[] = [
-  {
-    name: 'ask_question',
-    description:
-      "Record the question your reply asks, with its expected answer; the service grades the learner's answer to it. " +
-      'Call it in the same response as your reply, which must also contain the question.',
-    parameters: askQuestionInput,
-  },
-];
+const askQuestionDescription =
+  "Record the question your reply asks, with its expected answer; the service grades the learner's answer to it. " +
+  'Call it in the same response as your reply, which must also contain the question.';
+
+// One declaration for every topic with one objective or none (its questions check that one), and one for each set of
+// objective ids: the LLM adapter converts a schema once. A topic with several requires the one a question checks.
+const askQuestion: FunctionDeclaration[] = [{ name: 'ask_question', description: askQuestionDescription, parameters: askQuestionInput }];
+const askQuestionFor = new Map<string, FunctionDeclaration[]>();
+function askQuestionDeclaration(objectives: readonly Objective[]): FunctionDeclaration[] {
+  if (objectives.length < 2) return askQuestion;
+  const ids = objectives.map((objective) => objective.id);
+  const key = JSON.stringify(ids);
+  let declaration = askQuestionFor.get(key);
+  if (!declaration) {
+    const parameters = askQuestionInput.extend({ objective: z.enum(ids as [string, ...string[]]).describe('The id of the learning objective the question checks') });
+    declaration = [{ name: 'ask_question', description: askQuestionDescription, parameters }];
+    askQuestionFor.set(key, declaration);
+  }
+  return declaration;
+}
 
 const gradeSchema = z.object({
   correct: z.boolean().describe('Whether the answer is correct'),
@@ -64,7 +75,7 @@ export function createModelTutor({ model, tutorModel, graderModel, completionMar
         model: tutorModel,
         system: asServiceNote(request.system),
         messages: conversation(request),
-        functions: request.mayAsk ? askQuestion : undefined,
+        functions: request.mayAsk ? askQuestionDeclaration(request.turn.topic.objectives) : undefined,
         stream: request.stream,
       });
       for await (const event of events) {

@@ -1,5 +1,8 @@
 import { matchesAcceptedAnswer } from './answers.js';
-import type { QuestionFacts, ReplyEvent, ReplyRequest, TurnFacts, TutorEngine } from './tutor-engine.js';
+import type { TFunction } from 'i18next';
+import { languageName } from '../language.js';
+import { offlineMessages } from './offline-messages.js';
+import type { ReplyEvent, ReplyRequest, TurnFacts, TutorEngine } from './tutor-engine.js';
 
 /**
  * A deterministic tutor that needs no network and no key: it teaches from the topic's material and
@@ -13,67 +16,55 @@ export function createOfflineTutor(): TutorEngine {
     graderModel: 'offline-tutor',
     usesModel: false,
     reply: (request) => replyEvents(request),
+    // The feedback kept with the grade, for teachers; the learner reads the reply, in the session's language.
     async grade(question, answer) {
-      if (matchesAcceptedAnswer(answer, question.acceptedAnswers)) {
-        return { correct: true, feedback: `Yes, ${quote(question.expectedAnswer)} is right.` };
-      }
+      if (matchesAcceptedAnswer(answer, question.acceptedAnswers)) return { correct: true, feedback: `Yes, "${question.expectedAnswer}" is right.` };
       const hint = question.hint ? ` ${question.hint}` : '';
-      return { correct: false, feedback: `The answer I was looking for is ${quote(question.expectedAnswer)}.${hint}` };
+      return { correct: false, feedback: `The answer I was looking for is "${question.expectedAnswer}".${hint}` };
     },
   };
 }
 
 async function* replyEvents({ turn }: ReplyRequest): AsyncGenerator<ReplyEvent> {
   // It follows the service's decisions in `turn`; the conversation and the prompt are for model tutors.
-  const paragraphs = [...opening(turn), ...response(turn)];
-  if (turn.progress.passed && turn.kind === 'answer') paragraphs.push(congratulations(turn));
-  if (turn.suggestedQuestion) paragraphs.push(ask(turn.suggestedQuestion, turn.kind === 'opening'));
+  const t = offlineMessages.messagesFor(turn.language);
+  const paragraphs = [...opening(turn, t), ...response(turn, t)];
+  if (turn.progress.passed && turn.kind === 'answer') {
+    paragraphs.push(t('congratulations', { correct: turn.progress.recentCorrect, graded: turn.progress.recentGraded, topic: turn.topic.title }));
+  }
+  if (turn.suggestedQuestion) paragraphs.push(t(turn.kind === 'opening' ? 'first_question' : 'next_question', { question: turn.suggestedQuestion.question }));
   else if (turn.pendingQuestion && (turn.kind === 'hint' || turn.kind === 'question')) {
-    paragraphs.push(`Now, back to the question: ${turn.pendingQuestion.question}`);
+    paragraphs.push(t('back_to_question', { question: turn.pendingQuestion.question }));
   }
   yield { type: 'text', text: paragraphs.join('\n\n') };
   if (turn.suggestedQuestion) yield { type: 'question', question: turn.suggestedQuestion };
   yield { type: 'finish', usage: { promptTokens: 0, outputTokens: 0, cachedTokens: 0 }, finishReason: 'stop' };
 }
 
-function opening(turn: TurnFacts): string[] {
+function opening(turn: TurnFacts, t: TFunction): string[] {
   if (turn.kind !== 'opening') return [];
   const { topic, learner } = turn;
+  const level = t(`level_${learner.level}`, { defaultValue: learner.level });
   const background =
-    learner.completedTopics.length > 0
-      ? `You have already completed ${learner.completedTopics.join(', ')}, so we can build on that.`
-      : `We will take it step by step, at a ${learner.level} level.`;
-  const care =
-    learner.struggles.length > 0 ? ` ${learner.struggles.join(', ')} gave you some trouble before, so ask whenever something is unclear.` : '';
-  return [
-    `Hi! I'm your tutor for "${topic.title}" in ${topic.courseTitle}. ${background}${care}`,
-    topic.explanation?.trim() ?? topic.description,
-  ];
+    learner.completedTopics.length > 0 ? t('background_completed', { topics: learner.completedTopics.join(', ') }) : t('background_new', { level });
+  const care = learner.struggles.length > 0 ? ` ${t('struggles', { topics: learner.struggles.join(', ') })}` : '';
+  const fallback = offlineMessages.catalogFor(turn.language) ? [] : [t('language_fallback', { language: languageName(turn.language) })];
+  return [...fallback, `${t('greeting', { topic: topic.title, course: topic.courseTitle })} ${background}${care}`, topic.explanation?.trim() ?? topic.description];
 }
 
-function response(turn: TurnFacts): string[] {
+function response(turn: TurnFacts, t: TFunction): string[] {
   switch (turn.kind) {
     case 'opening':
       return [];
     case 'hint':
-      return [turn.pendingQuestion?.hint ? `Here's a hint: ${turn.pendingQuestion.hint}` : 'Think about what we just covered.'];
+      return [turn.pendingQuestion?.hint ? t('hint', { hint: turn.pendingQuestion.hint }) : t('hint_none')];
     case 'question':
-      return [`Great question! ${turn.topic.explanation?.trim() ?? turn.topic.description}`];
-    case 'answer':
-      if (!turn.grade) return [];
-      return [`${turn.grade.correct ? 'Correct!' : 'Not quite.'} ${turn.grade.feedback}`];
+      return [`${t('question')} ${turn.topic.explanation?.trim() ?? turn.topic.description}`];
+    case 'answer': {
+      const { grade, pendingQuestion } = turn;
+      if (!grade || !pendingQuestion) return [];
+      if (grade.correct) return [t('correct', { expected: pendingQuestion.expectedAnswer })];
+      return [[t('wrong', { expected: pendingQuestion.expectedAnswer }), pendingQuestion.hint].filter(Boolean).join(' ')];
+    }
   }
-}
-
-function congratulations(turn: TurnFacts): string {
-  const { recentCorrect, recentGraded } = turn.progress;
-  return `That makes ${recentCorrect} correct of your last ${recentGraded} answers: you have completed "${turn.topic.title}". Well done!`;
-}
-
-function ask(question: QuestionFacts, first: boolean): string {
-  return `${first ? "Let's check your understanding." : 'Next question:'} ${question.question}`;
-}
-
-function quote(text: string): string {
-  return `"${text}"`;
 }

@@ -1,11 +1,14 @@
 import type { LearnerContext, Topic } from '../curriculum/curriculum.js';
 import type { PassRule } from './completion.js';
+import { languageName } from '../language.js';
 
 export interface PromptInput {
   topic: Topic;
   learner: LearnerContext;
   rule: PassRule;
   completionMarker: string;
+  /** The session's language (BCP 47). */
+  language: string;
 }
 
 export interface BuiltPrompt {
@@ -14,7 +17,7 @@ export interface BuiltPrompt {
   warning?: string;
 }
 
-/** The eight variables a custom prompt template may use, as the seed README documents them. */
+/** The variables a custom prompt template may use: the seed README's eight, and the session's language. */
 export function templateVariables(input: PromptInput): Record<string, string> {
   const { topic, learner, completionMarker } = input;
   return {
@@ -26,14 +29,23 @@ export function templateVariables(input: PromptInput): Record<string, string> {
     completed_topics: `Completed topics: ${listOrNone(learner.completedTopics, 'none yet')}`,
     struggles: `Previous struggles: ${listOrNone(learner.struggles, 'none recorded')}`,
     completion_marker: completionMarker,
+    language: `${languageName(input.language)} (${input.language})`,
   };
+}
+
+/** What the model is told of the session's language. */
+function languageInstruction(variables: Record<string, string>): string {
+  return `Teach in ${variables.language}: write every reply, question, hint and piece of feedback in it, even when the learner writes in another language.`;
 }
 
 export function buildSystemPrompt(input: PromptInput): BuiltPrompt {
   const variables = templateVariables(input);
   if (input.topic.promptTemplate) {
     const rendered = renderTemplate(input.topic.promptTemplate, variables);
-    if (rendered.ok) return { text: rendered.text };
+    // A template that does not place the language itself gets the instruction at its end, unless the session is in
+    // English, which the seed's templates were written for.
+    const appendLanguage = !input.topic.promptTemplate.includes('{language}') && !/^en(-|$)/.test(input.language);
+    if (rendered.ok) return { text: appendLanguage ? `${rendered.text}\n\n${languageInstruction(variables)}` : rendered.text };
     return {
       text: defaultPrompt(input, variables),
       warning: `The prompt template of topic ${input.topic.id} is not usable (${rendered.problem}); the default prompt is used instead`,
@@ -74,6 +86,12 @@ function defaultPrompt(input: PromptInput, variables: Record<string, string>): s
     '',
     '## Learning objectives',
     variables.learning_objectives,
+    ...(topic.objectives.length > 1
+      ? ['', "Objectives tracked (name the one each question checks in ask_question's objective):", ...topic.objectives.map((objective) => `- ${objective.id}: ${objective.text}`)]
+      : []),
+    '',
+    '## Language',
+    languageInstruction(variables),
     '',
     '## Learner context',
     `Level: ${variables.user_level}`,

@@ -1,4 +1,4 @@
-import type { BankQuestion } from '../curriculum/curriculum.js';
+import type { BankQuestion, Objective } from '../curriculum/curriculum.js';
 
 /**
  * The bank question to ask next: one never asked yet, in bank order; once all have been asked, the one
@@ -15,4 +15,10 @@ export function nextBankQuestion(bank: readonly BankQuestion[], asked: readonly 
     }
   }
   return best;
+}
+
+/** The bank question to ask next about `objective` (its questions, as above); from the whole bank when it has none. */
+export function questionFor(bank: readonly BankQuestion[], asked: readonly string[], objective: Objective | undefined): BankQuestion | undefined {
+  const checking = objective ? bank.filter((question) => question.objective === objective.id) : [];
+  return nextBankQuestion(checking.length > 0 ? checking : bank, asked);
 }

@@ -1,4 +1,4 @@
-import type { BankQuestion } from '../curriculum/curriculum.js';
+import type { BankQuestion, Objective } from '../curriculum/curriculum.js';
 import type { TokenUsage } from '../llm/llm.js';
 import { normalizeAnswer } from './answers.js';
 import { createReplyFilter } from './reply-filter.js';
@@ -79,9 +79,12 @@ function fallbackText(turn: TurnFacts, asked: AskedQuestion | undefined): string
  * A question the model asked, with what the service knows of it when it is a bank question: the bank's answers
  * (the first is its expected answer) and hint.
  */
-export function withBankDetails(question: AskedQuestion, bank: readonly BankQuestion[]): QuestionFacts {
+export function withBankDetails(question: AskedQuestion, topic: { questions: readonly BankQuestion[]; objectives: readonly Objective[] }): QuestionFacts {
   const asked = normalizeAnswer(question.question);
-  const match = bank.find((candidate) => normalizeAnswer(candidate.question) === asked);
-  if (!match) return { ...question, acceptedAnswers: [], hint: null };
-  return { ...question, expectedAnswer: match.answers[0] ?? question.expectedAnswer, acceptedAnswers: match.answers, hint: match.hint };
+  const match = topic.questions.find((candidate) => normalizeAnswer(candidate.question) === asked);
+  // The objective it checks: the bank's, else the model's when the topic has it, else the topic's only one.
+  const named = topic.objectives.some((objective) => objective.id === question.objective) ? question.objective : undefined;
+  const objective = match?.objective ?? named ?? (topic.objectives.length === 1 ? topic.objectives[0]!.id : null);
+  if (!match) return { ...question, objective, acceptedAnswers: [], hint: null };
+  return { ...question, expectedAnswer: match.answers[0] ?? question.expectedAnswer, acceptedAnswers: match.answers, hint: match.hint, objective };
 }

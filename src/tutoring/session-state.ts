@@ -3,19 +3,32 @@ import type { AssessmentRow, QuestionState } from '../db/assessments.js';
 import type { ContextRow, SessionRow } from '../db/sessions.js';
 import type { QuestionFacts } from './tutor-engine.js';
 import { assessProgress, type PassRule, type Progress } from './completion.js';
+import { masteryParams, meetsMasteryGate, objectiveStanding, type MasteryRecord, type ObjectiveMastery } from './mastery.js';
 
-/** What the pass rule sees of a session, plus how many questions were asked. */
+/** What the pass rule sees of a session, how many questions were asked, and the learner's mastery of each objective. */
 export interface SessionProgress extends Progress {
   asked: number;
   rule: PassRule;
+  objectives: ObjectiveMastery[];
+  /** Whether the seed's rule is met (`recentCorrect` of `recentGraded`), whatever the mastery gate says. */
+  rulePassed: boolean;
 }
 
-/** The session's progress from its assessments, counting `extraGrade` as one more graded answer when given. */
-export function sessionProgress(assessments: QuestionState[], rule: PassRule, extraGrade?: boolean): SessionProgress {
+/**
+ * The session's progress from its assessments, counting `extraGrade` as one more graded answer when given, and the
+ * objectives' mastery. It is passed when the rule is met and, with a mastery threshold, every objective reaches it.
+ */
+export function sessionProgress(assessments: QuestionState[], rule: PassRule, objectives: ObjectiveMastery[], extraGrade?: boolean): SessionProgress {
   const grades = assessments.filter((a) => a.status === 'graded').map((a) => a.correct === true);
   if (extraGrade !== undefined) grades.push(extraGrade);
   const asked = assessments.filter((a) => a.status !== 'skipped').length;
-  return { ...assessProgress(grades, rule), asked, rule };
+  const progress = assessProgress(grades, rule);
+  return { ...progress, passed: progress.passed && meetsMasteryGate(objectives, rule.masteryThreshold), rulePassed: progress.passed, asked, rule, objectives };
+}
+
+/** The learner's mastery of the session's objectives, from their records. */
+export function sessionObjectives(context: ContextRow, records: readonly MasteryRecord[]): ObjectiveMastery[] {
+  return objectiveStanding(context.objectives, records, masteryParams(context.masteryParams));
 }
 
 export function assessmentFacts(row: AssessmentRow): QuestionFacts {
@@ -25,7 +38,7 @@ export function assessmentFacts(row: AssessmentRow): QuestionFacts {
 
 export function bankQuestionFacts(question: BankQuestion | undefined): QuestionFacts | undefined {
   if (!question) return undefined;
-  return { question: question.question, expectedAnswer: question.answers[0]!, acceptedAnswers: question.answers, hint: question.hint };
+  return { question: question.question, expectedAnswer: question.answers[0]!, acceptedAnswers: question.answers, hint: question.hint, objective: question.objective ?? null };
 }
 
 export function newAssessment(sessionId: number, question: QuestionFacts, questionMessageId: number) {
@@ -33,8 +46,11 @@ export function newAssessment(sessionId: number, question: QuestionFacts, questi
   return { sessionId, question: text, expectedAnswer, acceptedAnswers, hint, objective: objective ?? null, questionMessageId };
 }
 
-export function contextSnapshot(topic: Topic, learner: LearnerContext) {
+export function contextSnapshot(topic: Topic, learner: LearnerContext, language: string) {
   return {
+    language,
+    objectives: topic.objectives,
+    masteryParams: masteryParams(topic.mastery),
     userLevel: learner.level,
     completedTopics: learner.completedTopics,
     struggles: learner.struggles,
@@ -57,6 +73,10 @@ export function topicFromSnapshot(session: SessionRow, context: ContextRow): Top
     title: context.topicTitle,
     description: context.topicDescription,
     learningObjectives: context.learningObjectives,
+    objectives: context.objectives,
+    mastery: context.masteryParams,
+    requires: [],
+    language: context.language,
     explanation: context.explanation,
     promptTemplate: context.promptTemplate,
     questions: context.questionBank,

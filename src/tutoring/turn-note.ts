@@ -1,3 +1,4 @@
+import { languageName } from '../language.js';
 import type { TurnFacts } from './tutor-engine.js';
 
 /**
@@ -22,23 +23,29 @@ export function turnNote(turn: TurnFacts, mayAsk: boolean): string {
       break;
     case 'answer': {
       const { grade, progress, rule } = turn;
+      const gate = rule.masteryThreshold === undefined ? '' : ` and every objective mastered (at ${rule.masteryThreshold})`;
       lines.push(
         `The learner answered ${pending}. The service graded the answer ${grade?.correct ? 'CORRECT' : 'INCORRECT'}: ${grade?.feedback ?? ''}`,
         `Progress: ${progress.recentCorrect} correct of the last ${progress.recentGraded} graded answers; ` +
-          `the topic is complete at ${rule.passCorrect} of the last ${rule.questionCount}.`,
+          `the topic is complete at ${rule.passCorrect} of the last ${rule.questionCount}${gate}.`,
         progress.passed
           ? 'The topic is now COMPLETE. Congratulate the learner and sum up what they learned. Ask no further question.'
           : `Give feedback${grade?.correct ? '' : ' and a short explanation'}.`,
       );
+      if (!progress.passed && progress.rulePassed) lines.push('Not every objective is mastered yet: the topic is not complete, and the questions go on.');
       break;
     }
   }
   if (mayAsk) {
+    // With several objectives, the next question checks the learner's weakest.
+    const target = turn.topic.objectives.length > 1 ? turn.targetObjective : undefined;
+    if (target) lines.push(`The next question checks the objective "${target.text}" (${target.id}), the learner's weakest: name it in ask_question.`);
     lines.push(
       turn.suggestedQuestion
         ? `Then ask this question from the topic's question bank, and record it with ask_question in the same response: "${turn.suggestedQuestion.question}"`
         : 'Then ask your next question, and record it with ask_question in the same response.',
     );
   }
+  if (!/^en(-|$)/.test(turn.language)) lines.push(`Write your reply in ${languageName(turn.language)} (${turn.language}).`);
   return lines.join('\n');
 }

@@ -17,7 +17,9 @@ import type { ModelCall } from '../usage/model-calls.js';
 import { classifyReply, equalsAcceptedAnswer } from './answers.js';
 import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
-import { nextBankQuestion } from './questions.js';
+import { questionFor } from './questions.js';
+import { afterAnswer, masteryParams, objectiveStanding, weakestObjective, type MasteryRecord } from './mastery.js';
+import { saveMastery, topicMastery } from '../db/mastery.js';
 import { neutralizeLearnerText } from './reply-filter.js';
 import { withBankDetails, type CollectedReply } from './reply.js';
 import type { ConversationMessage, Grade, QuestionFacts, TurnFacts } from './tutor-engine.js';
@@ -51,6 +53,8 @@ interface TurnInputs {
   system: string;
   history: ConversationMessage[];
   asked: AssessmentRow[];
+  /** The learner's mastery records of the topic's objectives. */
+  mastery: MasteryRecord[];
 }
 
 /**
@@ -115,10 +119,11 @@ async function whyNotLeased({ db, config }: TutorContext, sessionId: number, own
 async function readTurnInputs(context: TutorContext, found: { session: SessionRow; context: ContextRow }): Promise<TurnInputs> {
   const { db, config } = context;
   const sessionId = found.session.id;
-  const [system, recent, asked] = await Promise.all([
+  const [system, recent, asked, mastery] = await Promise.all([
     systemPrompt(db, sessionId),
     recentConversation(db, sessionId, config.maxConversationHistory),
     sessionAssessments(db, sessionId),
+    found.context.objectives.length > 0 ? topicMastery(db, found.session.userId, found.session.topicId) : [],
   ]);
   if (system === undefined) throw new Error(`Session ${sessionId} has no system prompt`);
   const askedBy = new Map(asked.map((assessment) => [assessment.questionMessageId, assessment]));
@@ -127,7 +132,7 @@ async function readTurnInputs(context: TutorContext, found: { session: SessionRo
     const question = askedBy.get(row.id);
     return { role: 'assistant', content: row.content, askedQuestion: question && assessmentFacts(question) };
   });
-  return { ...found, system, history, asked };
+  return { ...found, system, history, asked, mastery };
 }
 
 async function runTurn(
@@ -154,10 +159,16 @@ async function runTurn(
   const pendingQuestion = pending ? assessmentFacts(pending) : undefined;
   const kind = safety.endsTurn ? null : pending ? classifyReply(message, pending.acceptedAnswers) : 'question';
   const grade = pendingQuestion && kind === 'answer' ? await gradeAnswer(context, pendingQuestion, message, forModels) : undefined;
-  const progressBefore = sessionProgress(asked, rule, grade?.correct);
+  // A graded answer to a question that checks one of the topic's objectives updates the learner's mastery of it.
+  const params = masteryParams(inputs.context.masteryParams);
+  const standingBefore = objectiveStanding(inputs.context.objectives, inputs.mastery, params);
+  const gradedObjective = grade && standingBefore.find((entry) => entry.objective.id === pending?.objective)?.objective;
+  const standing = gradedObjective ? afterAnswer(standingBefore, gradedObjective.id, grade.correct, params) : standingBefore;
+  const progressBefore = sessionProgress(asked, rule, standing, grade?.correct);
   const passedByGrade = grade !== undefined && progressBefore.passed;
   // A question is asked when none will be pending after this reply, unless the reply completes the topic.
   const mayAsk = graded && !safety.endsTurn && !passedByGrade && (grade !== undefined || !pending);
+  const target = mayAsk ? weakestObjective(standing) : undefined;
   const turn: TurnFacts = {
     kind: kind ?? 'question',
     topic,
@@ -166,14 +177,16 @@ async function runTurn(
     pendingQuestion,
     grade,
     progress: progressBefore,
-    suggestedQuestion: mayAsk ? bankQuestionFacts(nextBankQuestion(topic.questions, asked.map((assessment) => assessment.question))) : undefined,
+    language: inputs.context.language,
+    targetObjective: target,
+    suggestedQuestion: mayAsk ? bankQuestionFacts(questionFor(topic.questions, asked.map((assessment) => assessment.question), target)) : undefined,
   };
 
   const reply = safety.endsTurn
     ? supportiveReply(context.moderation.config.selfHarmReply, onText)
     : await context.ask({ system: inputs.system, history: inputs.history, learnerMessage: forModels, turn, mayAsk, graded }, onText);
   const completes = graded ? passedByGrade : reply.markerSeen;
-  const newQuestion = mayAsk && reply.question ? withBankDetails(reply.question, topic.questions) : undefined;
+  const newQuestion = mayAsk && reply.question ? withBankDetails(reply.question, topic) : undefined;
   const { engine } = context;
   const calls: ModelCall[] = usesModel
     ? [...(grade?.usage ? [{ kind: 'grader' as const, model: engine.graderModel, usage: grade.usage }] : []), { kind: 'tutor', model: engine.model, usage: reply.usage }]
@@ -198,6 +211,12 @@ async function runTurn(
       });
     }
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
+    const updated = gradedObjective && standing.find((entry) => entry.objective === gradedObjective);
+    if (updated) {
+      const { userId, courseId, topicId } = session;
+      const { probability, attempts, correct } = updated;
+      await saveMastery(writer, { userId, courseId, topicId }, { objectiveId: updated.objective.id, probability, attempts, correct });
+    }
     await context.flags.record(writer, session, learnerMessage!.id, safety.flags);
     await context.modelCalls.record(writer, session, calls);
     if (completes) {

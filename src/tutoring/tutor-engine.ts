@@ -1,6 +1,6 @@
-import type { LearnerContext } from '../curriculum/curriculum.js';
+import type { LearnerContext, Objective } from '../curriculum/curriculum.js';
 import type { TokenUsage } from '../llm/llm.js';
-import type { Progress } from './completion.js';
+import type { PassRule, Progress } from './completion.js';
 
 /** A question as the tutor asks it through the `ask_question` function. */
 export interface AskedQuestion {
@@ -27,12 +27,16 @@ export interface ConversationMessage {
 export interface TurnFacts {
   /** opening: the session's first message; answer: the learner answered and was graded; hint/question: not graded. */
   kind: 'opening' | 'answer' | 'hint' | 'question';
-  topic: { title: string; courseTitle: string; description: string; explanation: string | null };
+  topic: { title: string; courseTitle: string; description: string; explanation: string | null; objectives: Objective[] };
   learner: LearnerContext;
   pendingQuestion?: QuestionFacts;
   grade?: Grade;
-  progress: Progress;
-  rule: { passCorrect: number; questionCount: number };
+  progress: Progress & { rulePassed?: boolean };
+  rule: PassRule;
+  /** The session's language (BCP 47): the tutor teaches in it. */
+  language: string;
+  /** The objective the next question should check (the least mastered), when the topic has objectives. */
+  targetObjective?: Objective;
   /** The question bank's next question, when a question should be asked in this reply. */
   suggestedQuestion?: QuestionFacts;
 }

@@ -10,9 +10,11 @@ import { AppError } from '../errors.js';
 import { createAsk, type TutorContext } from './ask-tutor.js';
 import { assessProgress, type PassRule } from './completion.js';
 import { buildSystemPrompt } from './prompt.js';
-import { nextBankQuestion } from './questions.js';
+import { questionFor } from './questions.js';
+import { masteryParams, objectiveStanding, weakestObjective } from './mastery.js';
+import { topicMastery } from '../db/mastery.js';
 import { withBankDetails } from './reply.js';
-import { bankQuestionFacts, contextSnapshot, newAssessment, sessionProgress, type SessionProgress } from './session-state.js';
+import { bankQuestionFacts, contextSnapshot, newAssessment, sessionObjectives, sessionProgress, type SessionProgress } from './session-state.js';
 import { findOwnedSession, ownedOrNotFound, prepareTurn, type TurnResult } from './turn.js';
 import type { TutorEngine } from './tutor-engine.js';
 import { createTurnSlots } from './turn-slots.js';
@@ -43,9 +45,11 @@ export interface TutorDeps {
 export interface StartedSession {
   session: SessionRow;
   initialMessage: MessageRow;
+  /** The language it teaches in (BCP 47). */
+  language: string;
 }
 
-export interface SessionDetails extends Omit<SessionOverview, 'questions'> {
+export interface SessionDetails extends Omit<SessionOverview, 'questions' | 'mastery'> {
   messages: VisibleMessage[];
   /** With a page: the id to read the page before it from; null when it is the first. */
   nextBefore: number | null;
@@ -56,7 +60,7 @@ export type Tutor = ReturnType<typeof createTutor>;
 /** The tutoring use case: the one place that coordinates the database, the curriculum and the LLM. */
 export function createTutor(deps: TutorDeps) {
   const { db, curriculum, config, log } = deps;
-  const rule: PassRule = { passCorrect: config.passCorrect, questionCount: config.questionCount };
+  const rule: PassRule = { passCorrect: config.passCorrect, questionCount: config.questionCount, masteryThreshold: config.masteryThreshold };
 
   const ask = createAsk(deps);
   const slots = createTurnSlots(config.maxConcurrentTurns);
@@ -65,7 +69,7 @@ export function createTutor(deps: TutorDeps) {
   return {
     /** Starts a session; `commitWith` runs in the transaction that creates it (an idempotent request's answer). */
     async startSession(
-      input: { userId: number; courseId: number; topicId: number },
+      input: { userId: number; courseId: number; topicId: number; language?: string },
       commitWith?: (tx: Db, started: StartedSession) => Promise<void>,
     ): Promise<StartedSession> {
       const topic = await curriculum.findTopic(input.topicId);
@@ -73,8 +77,11 @@ export function createTutor(deps: TutorDeps) {
       if (topic.courseId !== input.courseId) {
         throw new AppError('course_not_found', `Topic ${input.topicId} is not part of course ${input.courseId}.`);
       }
-      const learner = await curriculum.learnerContext(input.userId);
-      const prompt = buildSystemPrompt({ topic, learner, rule, completionMarker: config.completionMarker });
+      const [learner, records] = await Promise.all([curriculum.learnerContext(input.userId), topicMastery(db, input.userId, topic.id)]);
+      // The request's language, the learner's (from .NET), the course's, then the deployment's default.
+      const language = input.language ?? learner.language ?? topic.language ?? config.defaultLanguage;
+      const standing = objectiveStanding(topic.objectives, records, masteryParams(topic.mastery));
+      const prompt = buildSystemPrompt({ topic, learner, rule, completionMarker: config.completionMarker, language });
       if (prompt.warning) log.warn({ topicId: topic.id }, prompt.warning);
 
       const graded = config.completionPolicy === 'graded';
@@ -91,22 +98,24 @@ export function createTutor(deps: TutorDeps) {
           learner,
           rule,
           progress: assessProgress([], rule),
-          suggestedQuestion: graded ? bankQuestionFacts(nextBankQuestion(topic.questions, [])) : undefined,
+          language,
+          targetObjective: graded ? weakestObjective(standing) : undefined,
+          suggestedQuestion: graded ? bankQuestionFacts(questionFor(topic.questions, [], weakestObjective(standing))) : undefined,
         },
       }).finally(giveBackSlot);
       const calls: ModelCall[] = deps.engine.usesModel ? [{ kind: 'tutor', model: deps.engine.model, usage: reply.usage }] : [];
 
       return deps.transaction(async (tx) => {
-        const session = await insertSession(tx, input, contextSnapshot(topic, learner));
+        const session = await insertSession(tx, input, contextSnapshot(topic, learner, language));
         const [, opening] = await insertMessages(tx, session.id, [
           { role: 'system', content: prompt.text },
           { role: 'assistant', content: reply.text, ...reply.usage },
         ]);
         if (graded && reply.question) {
-          await insertAssessment(tx, newAssessment(session.id, withBankDetails(reply.question, topic.questions), opening!.id));
+          await insertAssessment(tx, newAssessment(session.id, withBankDetails(reply.question, topic), opening!.id));
         }
         await deps.modelCalls.record(tx, session, calls);
-        const started = { session, initialMessage: opening! };
+        const started = { session, initialMessage: opening!, language };
         await commitWith?.(tx, started);
         return started;
       }).then((started) => {
@@ -138,8 +147,9 @@ export function createTutor(deps: TutorDeps) {
       // Both at once, the conversation first (the longer read): a session the caller may not see costs the
       // conversation's read for nothing, and every other GET a round trip less.
       const [read, overview] = await Promise.all([visibleMessages(db, sessionId, page), sessionOverview(db, sessionId)]);
-      const { questions, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
-      return { ...shown, messages: read.messages, nextBefore: read.nextBefore, progress: sessionProgress(questions, rule) };
+      const { questions, mastery, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
+      const progress = sessionProgress(questions, rule, sessionObjectives(shown.context, mastery));
+      return { ...shown, messages: read.messages, nextBefore: read.nextBefore, progress };
     },
 
     /**
@@ -148,11 +158,12 @@ export function createTutor(deps: TutorDeps) {
      */
     async lastTurn(sessionId: number, ownerId?: number): Promise<TurnResult | undefined> {
       const [overview, turn] = await Promise.all([sessionOverview(db, sessionId), lastTurnMessages(db, sessionId)]);
-      const { session, questions } = ownedOrNotFound(overview, sessionId, ownerId);
+      const { session, context, questions, mastery } = ownedOrNotFound(overview, sessionId, ownerId);
       if (!turn) return undefined;
       // A completed session takes no more turns: its latest one completed it.
       const topicCompleted = session.status === 'completed';
-      return { sessionId, learnerMessage: turn.learner, reply: turn.reply, topicCompleted, progress: sessionProgress(questions, rule) };
+      const progress = sessionProgress(questions, rule, sessionObjectives(context, mastery));
+      return { sessionId, learnerMessage: turn.learner, reply: turn.reply, topicCompleted, progress };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */

@@ -93,9 +93,10 @@ describe('the terminal chat', () => {
     const server = await startServer(await databaseEnv());
     try {
       const port = new URL(server.url).port;
-      const result = await chat(['--user', '4'], { PORT: port, DATA_DIR: '/nonexistent/never-opened' }, ['6', 'if', 'else']);
+      const result = await chat(['--user', '4'], { PORT: port, DATA_DIR: '/nonexistent/never-opened' }, ['2', '6', 'if', 'else']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Using the service running at http://127.0.0.1:${port}.`);
+      expect(result.stdout).toContain('Which course?\n  2  Introduction to Programming\n  3  Introdução à Programação\nChoice: 2');
       expect(result.stdout).toContain('Which topic of Introduction to Programming?\n  5  Variables and Data Types\n  6  Conditional Statements\n  7  Loops\nChoice: 6');
       expect(result.stdout).toContain('Topic completed! You have mastered "Conditional Statements".');
       const sessions = (await (await fetch(`${server.url}/api/sessions?user_id=4`)).json()) as { sessions: { status: string; topic_id: number }[] };

@@ -73,6 +73,19 @@ describe('topics and learner context from .NET', () => {
     });
   });
 
+  it('teaches in the language the user context carries, unless the request names one; a tag that is not BCP 47 is ignored', async () => {
+    const spanish = newUserId();
+    dotnet.contexts.set(spanish, { userLevel: 'beginner', completedTopicIds: [], struggleTopics: [], language: 'es-mx' });
+    const { id } = await startSession(t.app, { user_id: spanish });
+    expect((await t.app.inject({ url: `/api/sessions/${id}` })).json().language).toBe('es-MX');
+    expect(await prompt(id)).toContain('Teach in Mexican Spanish (es-MX)');
+    const asked = await t.app.inject({ method: 'POST', url: '/api/sessions/start', payload: { user_id: spanish, topic_id: 5, course_id: 2, language: 'pt-BR' } });
+    expect(asked.json().language).toBe('pt-BR');
+    const odd = newUserId();
+    dotnet.contexts.set(odd, { userLevel: 'beginner', completedTopicIds: [], struggleTopics: [], language: 'not a tag' });
+    expect((await startSession(t.app, { user_id: odd })).language).toBe('en');
+  });
+
   it('reads PascalCase responses as well as camelCase', async () => {
     dotnet.pascalCase = true;
     const userId = newUserId();
@@ -166,6 +179,9 @@ describe('the catalog with the .NET curriculum', () => {
       title: 'Variables and Data Types',
       description: 'How programs store values.',
       learning_objectives: 'Understand variables, data types, and assignments',
+      objectives: [{ id: '1', text: 'Understand variables, data types, and assignments' }],
+      requires: [],
+      language: null,
       question_count: 0,
     });
     expect(dotnet.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /TrainingTopics/5']);

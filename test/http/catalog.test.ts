@@ -27,6 +27,12 @@ describe('the catalog of the local curriculum', () => {
           description: 'First steps in programming, using Python for the examples.',
           topic_count: 3,
         },
+        {
+          id: 3,
+          title: 'Introdução à Programação',
+          description: 'Primeiros passos em programação, com exemplos em Python.',
+          topic_count: 2,
+        },
       ],
     });
   });
@@ -44,6 +50,10 @@ describe('the catalog of the local curriculum', () => {
       title: 'Variables and Data Types',
       description: 'How programs store values in named variables, and the basic kinds of values they hold.',
       learning_objectives: 'Understand variables, data types, and assignments',
+      // Without a list in the catalog, the objectives are the learning objectives' parts.
+      objectives: [{ id: '1', text: 'Understand variables, data types, and assignments' }],
+      requires: [],
+      language: 'en',
       question_count: 4,
     });
     const topic = t.deps.curriculum.findTopic(5);
@@ -58,10 +68,18 @@ describe('the catalog of the local curriculum', () => {
   it('gives a topic by id, alike', async () => {
     const response = await get('/api/topics/6');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ id: 6, course_id: 2, title: 'Conditional Statements' });
+    expect(response.json()).toMatchObject({ id: 6, course_id: 2, title: 'Conditional Statements', requires: [5] });
     expect(Object.keys(response.json()).sort()).toEqual(
-      ['course_id', 'course_title', 'description', 'id', 'learning_objectives', 'question_count', 'title'].sort(),
+      ['course_id', 'course_title', 'description', 'id', 'language', 'learning_objectives', 'objectives', 'question_count', 'requires', 'title'].sort(),
     );
+    expect((await get('/api/topics/8')).json()).toMatchObject({
+      course_id: 3,
+      language: 'pt-BR',
+      objectives: [
+        { id: 'tipos', text: 'Reconhecer o tipo de um valor' },
+        { id: 'atribuicao', text: 'Prever o valor de uma variável depois de uma atribuição' },
+      ],
+    });
   });
 
   it('answers 404 for a course or topic that does not exist, and 422 for an id that is not one', async () => {

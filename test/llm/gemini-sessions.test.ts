@@ -91,6 +91,9 @@ describe('a session with Gemini', () => {
       pass_correct: 2,
       question_count: 3,
       passed: true,
+      mastery_threshold: null,
+      // The topic's one objective: each graded answer updated its mastery.
+      objectives: [{ id: '1', text: 'Understand variables, data types, and assignments', mastery: expect.any(Number), attempts: 3, correct_answers: 2 }],
     });
   });
 

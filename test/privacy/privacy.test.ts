@@ -72,6 +72,7 @@ async function rowsAbout(userId: number, sessionIds: number[]): Promise<Record<s
     safety_flags: await count(sql`select count(*) as n from safety_flags where user_id = ${userId} or session_id in (${ids})`),
     reply_streams: await count(sql`select count(*) as n from reply_streams where session_id in (${ids})`),
     topic_completions: await count(sql`select count(*) as n from topic_completions where user_id = ${userId} or session_id in (${ids})`),
+    objective_mastery: await count(sql`select count(*) as n from objective_mastery where user_id = ${userId}`),
     outbox: await count(sql`select count(*) as n from outbox where session_id in (${ids}) or payload::text like ${`%"UserId": ${userId}%`}`),
     webhook_events: await count(sql`select count(*) as n from webhook_events where user_id = ${userId} or session_id in (${ids})`),
     idempotency_keys: await count(

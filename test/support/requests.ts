@@ -14,6 +14,7 @@ export interface StartedSessionBody {
   started_at: string;
   completed_at: string | null;
   initial_message: string;
+  language: string;
 }
 
 export interface TurnBody {

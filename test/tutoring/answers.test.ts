@@ -28,7 +28,7 @@ describe('classifyReply', () => {
   const accepted = ['string', 'str'];
 
   it('recognizes requests for a hint', () => {
-    for (const message of ['hint', 'Can I have a hint?', "I don't know", 'idk', 'give me a clue please', 'no idea']) {
+    for (const message of ['hint', 'Can I have a hint?', "I don't know", 'idk', 'give me a clue please', 'no idea', 'Pode me dar uma dica?', 'Não sei', '¿Me das una pista?']) {
       expect(classifyReply(message, accepted), message).toBe('hint');
     }
   });

@@ -9,12 +9,19 @@ const topic: Topic = {
   title: 'Variables and Data Types',
   description: 'How programs store values.',
   learningObjectives: 'Understand variables, data types, and assignments',
+  objectives: [
+    { id: 'types', text: 'Name the data type of a value' },
+    { id: 'assignment', text: 'Predict the value after an assignment' },
+  ],
+  mastery: null,
+  requires: [],
+  language: null,
   explanation: 'A variable is like a container.',
   promptTemplate: null,
   questions: [{ question: 'What data type is 42?', answers: ['integer', 'int'], hint: 'Whole number.' }],
 };
 const learner = { level: 'intermediate', completedTopics: ['Loops', 'Functions'], struggles: ['Recursion'] };
-const input = { topic, learner, rule: { passCorrect: 2, questionCount: 3 }, completionMarker: '{TOPIC_COMPLETED}' };
+const input = { topic, learner, rule: { passCorrect: 2, questionCount: 3 }, completionMarker: '{TOPIC_COMPLETED}', language: 'en' };
 
 describe('buildSystemPrompt, default prompt', () => {
   const { text, warning } = buildSystemPrompt(input);
@@ -40,6 +47,12 @@ describe('buildSystemPrompt, default prompt', () => {
     expect(text).not.toContain('integer');
   });
 
+  it('lists the objectives with their ids, for ask_question, and tells the model the language', () => {
+    expect(text).toContain("Objectives tracked (name the one each question checks in ask_question's objective):\n- types: Name the data type of a value\n- assignment: Predict");
+    expect(text).toContain('## Language\nTeach in English (en): write every reply');
+    expect(buildSystemPrompt({ ...input, language: 'pt-BR' }).text).toContain('Teach in Brazilian Portuguese (pt-BR): write every reply');
+  });
+
   it('says so when the learner has no history', () => {
     const fresh = buildSystemPrompt({ ...input, learner: { level: 'beginner', completedTopics: [], struggles: [] } }).text;
     expect(fresh).toContain('Completed topics: none yet');
@@ -57,6 +70,13 @@ describe('buildSystemPrompt, custom template', () => {
       'Introduction to Programming|Variables and Data Types|How programs store values.|Understand variables, data types, and assignments|' +
         'intermediate|Completed topics: Loops, Functions|Previous struggles: Recursion|{TOPIC_COMPLETED}',
     );
+  });
+
+  it('places the language where the template says, or adds the instruction at its end for a language other than English', () => {
+    const placed = buildSystemPrompt({ ...input, language: 'es', topic: { ...topic, promptTemplate: 'Teach {topic_title} in {language}.' } });
+    expect(placed.text).toBe('Teach Variables and Data Types in Spanish (es).');
+    const appended = buildSystemPrompt({ ...input, language: 'es', topic: { ...topic, promptTemplate: 'Teach {topic_title}.' } });
+    expect(appended.text).toBe('Teach Variables and Data Types.\n\nTeach in Spanish (es): write every reply, question, hint and piece of feedback in it, even when the learner writes in another language.');
   });
 
   it('never expands a placeholder that arrives inside a value', () => {

@@ -219,6 +219,30 @@ describe('a learner on the offline tutor', () => {
     expectNothingOutside(app);
   });
 
+  it('shows a Portuguese session with the chat’s own words in Portuguese, its language marked for screen readers', async () => {
+    const app = await openApp(browser, offline.url, desktop);
+    const { page } = app;
+    await signIn(page, 12);
+    await page.getByLabel('Course').selectOption({ label: 'Introdução à Programação' });
+    await startTopic(page, 'Variáveis e tipos de dados');
+    expect(await page.locator('[lang="pt-BR"]').count()).toBe(1);
+    const tutor = page.getByRole('list', { name: 'Conversa' }).locator('li.tutor .text:not([aria-live])');
+    await page.getByRole('button', { name: 'Pedir uma dica' }).click();
+    await tutor.nth(1).waitFor();
+    expect(await tutor.nth(1).textContent()).toContain('Uma dica: É um número sem parte decimal.');
+    expect(await page.locator('.progress .counts div', { hasText: 'Respostas avaliadas' }).locator('dd').textContent()).toBe('0');
+    await page.getByLabel('Sua mensagem').fill('int');
+    await page.getByRole('button', { name: 'Enviar' }).click();
+    await tutor.nth(2).waitFor();
+    expect(await tutor.nth(2).textContent()).toContain('Correto!');
+    await expect.poll(() => page.locator('.progress .objectives li').allTextContents()).toEqual([
+      'Reconhecer o tipo de um valor: 71 % dominado',
+      'Prever o valor de uma variável depois de uma atribuição: 30 % dominado',
+    ]);
+    await expectAccessible(page);
+    expectNothingOutside(app);
+  });
+
   it('starts one session for a double click on Start', async () => {
     const app = await openApp(browser, offline.url, desktop);
     const { page } = app;

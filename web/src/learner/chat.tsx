@@ -9,6 +9,8 @@ import { ProgressPanel } from './progress.js';
 import { RichText } from './rich-text.js';
 import type { PendingTurn } from '../../../src/client/deliver-turn.js';
 import { deliverKept, pendingTurn } from './turn.js';
+import type { TFunction } from 'i18next';
+import { labelsFor } from './labels.js';
 
 interface Props {
   credentials: Credentials;
@@ -116,7 +118,7 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
     }
   };
   const abandon = async () => {
-    if (!confirm('End this session? You can start the topic again later.')) return;
+    if (!confirm(t('confirm_end'))) return;
     try {
       setStatus((await api.abandon(sessionId)).status);
     } catch (failure) {
@@ -124,6 +126,8 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
     }
   };
 
+  // The chat's own words follow the session's language (English until the session is read).
+  const t = labelsFor(session?.language);
   if (!session) {
     return (
       <>
@@ -140,22 +144,22 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
   }
   const title = session.context.topic_title;
   return (
-    <>
+    <div lang={session.language}>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="#/">Your learning</a> <span aria-hidden="true">›</span> {session.context.course_title}
+        <a href="#/">{t('your_learning')}</a> <span aria-hidden="true">›</span> {session.context.course_title}
       </nav>
       <ViewHeading title={title} />
       <div class="chat-layout">
-        {progress && <ProgressPanel progress={progress} />}
+        {progress && <ProgressPanel progress={progress} t={t} />}
         <div class="chat card">
-          <ol class="messages" aria-label="Conversation">
+          <ol class="messages" aria-label={t('conversation')}>
             {messages.map((message) => (
-              <Bubble key={message.id} role={message.role} text={message.content} />
+              <Bubble key={message.id} role={message.role} text={message.content} t={t} />
             ))}
-            {turn && <Bubble role="user" text={turn.message} />}
+            {turn && <Bubble role="user" text={turn.message} t={t} />}
             {turn && (
               <li class="message tutor">
-                <span class="who">Tutor</span>
+                <span class="who">{t('tutor')}</span>
                 {/* The reply as it streams, read out as it grows, without interrupting. */}
                 <div class="text" aria-live="polite">
                   <RichText text={turn.reply} />
@@ -164,7 +168,7 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
             )}
           </ol>
           <p role="status" class="typing">
-            {turn && !turn.reply ? 'The tutor is writing…' : ''}
+            {turn && !turn.reply ? t('writing') : ''}
           </p>
           {error && (
             <p role="alert" class="error">
@@ -174,24 +178,24 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
           {status === 'completed' && (
             <div class="completed" role="status" tabIndex={-1} ref={banner}>
               <p>
-                <strong>Topic completed!</strong> You have mastered “{title}”.
+                <strong>{t('completed')}</strong> {t('mastered', { title })}
               </p>
               <a class="button primary" href="#/">
-                Choose another topic
+                {t('another_topic')}
               </a>
             </div>
           )}
           {status === 'abandoned' && (
             <div class="ended" role="status">
-              <p>This session has ended.</p>
+              <p>{t('ended')}</p>
               <a class="button" href="#/">
-                Back to your learning
+                {t('back')}
               </a>
             </div>
           )}
           {status === 'active' && (
             <form class="composer" onSubmit={submit}>
-              <label for="message">Your message</label>
+              <label for="message">{t('your_message')}</label>
               <textarea
                 id="message"
                 ref={input}
@@ -202,17 +206,17 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
                 aria-describedby="message-help"
               />
               <p id="message-help" class="hint">
-                Enter sends; Shift+Enter starts a new line.
+                {t('enter_sends')}
               </p>
               <div class="actions">
                 <button type="submit" class="primary" disabled={!!turn || !draft.trim()}>
-                  Send
+                  {t('send')}
                 </button>
-                <button type="button" disabled={!!turn} onClick={() => send('Can I have a hint?')}>
-                  Ask for a hint
+                <button type="button" disabled={!!turn} onClick={() => send(t('hint_message'))}>
+                  {t('ask_hint')}
                 </button>
                 <button type="button" class="quiet" disabled={!!turn} onClick={() => void abandon()}>
-                  End session
+                  {t('end_session')}
                 </button>
               </div>
             </form>
@@ -221,14 +225,14 @@ export function Chat({ credentials, sessionId, onSignedOut }: Props) {
           <div ref={bottom} />
         </div>
       </div>
-    </>
+    </div>
   );
 }
 
-function Bubble({ role, text }: { role: 'user' | 'assistant'; text: string }) {
+function Bubble({ role, text, t }: { role: 'user' | 'assistant'; text: string; t: TFunction }) {
   return (
     <li class={`message ${role === 'user' ? 'learner' : 'tutor'}`}>
-      <span class="who">{role === 'user' ? 'You' : 'Tutor'}</span>
+      <span class="who">{role === 'user' ? t('you') : t('tutor')}</span>
       <div class="text">{role === 'user' ? text : <RichText text={text} />}</div>
     </li>
   );
