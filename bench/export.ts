@@ -23,10 +23,17 @@ export async function seedConversations(runner: SqlRunner, sessions: number, mes
     params: [],
   });
   await runner.query({
-    sql: `insert into chat_messages (session_id, role, content, position, kind)
-          select s.id, (case when g % 2 = 1 then 'assistant' else 'user' end)::message_role, $1, g, case when g % 2 = 0 then 'answer' end
+    sql: `insert into chat_messages (session_id, role, content, position)
+          select s.id, (case when g % 2 = 1 then 'assistant' else 'user' end)::message_role, $1, g
           from chat_sessions s, generate_series(1, ${messagesEach}) g where s.course_id = ${seededCourse}`,
     params: [text],
+  });
+  // Each learner message an answer, as the export reads it (message_kinds, beside the messages).
+  await runner.query({
+    sql: `insert into message_kinds (message_id, session_id, kind)
+          select m.id, m.session_id, 'answer' from chat_messages m join chat_sessions s on s.id = m.session_id
+          where s.course_id = ${seededCourse} and m.role = 'user'`,
+    params: [],
   });
 }
 

@@ -161,6 +161,7 @@ export const environmentVariables = Object.keys(variablesSchema.shape);
 
 // The variables the checks below read: they run as long as these parsed, whatever else is wrong.
 const crossChecked = new Set<PropertyKey>([
+  'MASTERY_THRESHOLD',
   'PASS_CORRECT',
   'QUESTION_COUNT',
   'LLM_PROVIDER',
@@ -189,6 +190,13 @@ export function providerOf(env: { LLM_PROVIDER?: LlmProviderName; GEMINI_API_KEY
 // Checks across variables run even when other variables are invalid, so that one start-up lists every problem.
 export const environmentSchema = variablesSchema.superRefine(
   (env, ctx) => {
+    if (env.MASTERY_THRESHOLD !== undefined && env.COMPLETION_POLICY === 'marker') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MASTERY_THRESHOLD'],
+        message: 'needs COMPLETION_POLICY=graded: under the marker policy nothing is graded, so no objective could be mastered',
+      });
+    }
     if (env.PASS_CORRECT > env.QUESTION_COUNT) {
       ctx.addIssue({
         code: 'custom',

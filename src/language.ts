@@ -1,10 +1,14 @@
 import { createInstance, type TFunction } from 'i18next';
 
-/** A language tag (BCP 47) in its canonical form ("pt-br" → "pt-BR"), or undefined when it is not one. */
+/**
+ * A language tag (BCP 47) in its canonical form ("pt-br" → "pt-BR"), or undefined when it is not one. Its language
+ * must be an ISO 639 code of 2 or 3 letters: BCP 47's syntax also takes words of 5 to 8 letters ("english"), which
+ * name no language.
+ */
 export function canonicalLanguage(tag: string): string | undefined {
   try {
     const [canonical] = Intl.getCanonicalLocales(tag.trim());
-    return canonical;
+    return canonical && /^[a-z]{2,3}(-|$)/.test(canonical) ? canonical : undefined;
   } catch {
     return undefined;
   }

@@ -93,6 +93,15 @@ describe('parseConfig', () => {
     expect(problemsOf({ PASS_CORRECT: '4', QUESTION_COUNT: '3' })).toEqual(['PASS_CORRECT: must not exceed QUESTION_COUNT (3)']);
   });
 
+  it('takes a mastery gate above 0 and at most 1, under the graded policy only; a language as a BCP 47 tag', () => {
+    expect(parseConfig({ MASTERY_THRESHOLD: '0.8', DEFAULT_LANGUAGE: 'pt-br' }).tutoring).toMatchObject({ masteryThreshold: 0.8, defaultLanguage: 'pt-BR' });
+    expect(problemsOf({ MASTERY_THRESHOLD: '0' })).toEqual(['MASTERY_THRESHOLD: Too small: expected number to be >0']);
+    expect(problemsOf({ MASTERY_THRESHOLD: '0.8', COMPLETION_POLICY: 'marker', GEMINI_API_KEY: 'key' })).toEqual([
+      'MASTERY_THRESHOLD: needs COMPLETION_POLICY=graded: under the marker policy nothing is graded, so no objective could be mastered',
+    ]);
+    expect(problemsOf({ DEFAULT_LANGUAGE: 'english' })).toEqual(['DEFAULT_LANGUAGE: must be a language tag (BCP 47) such as en or pt-BR']);
+  });
+
   it('never echoes a value, which may be a secret', () => {
     const error = (() => {
       try {

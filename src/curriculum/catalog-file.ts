@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import type { Course, Topic } from './curriculum.js';
+import { defaultMasteryParams } from '../tutoring/mastery.js';
 import { CatalogError } from './catalog-error.js';
-import { objectivesFromText } from './objectives.js';
 import { canonicalLanguage } from '../language.js';
 
 const id = z.number().int().positive().max(2147483647);
@@ -24,7 +24,14 @@ const topicSchema = z
       .min(1)
       .optional(),
     requires: z.array(id).optional(),
-    mastery: z.strictObject({ prior: probability, learn: probability, slip: probability, guess: probability }).partial().optional(),
+    mastery: z
+      .strictObject({ prior: probability, learn: probability, slip: probability, guess: probability })
+      .partial()
+      // A learner who knows the objective must be likelier to answer right than one who does not.
+      .refine((params) => (params.slip ?? defaultMasteryParams.slip) + (params.guess ?? defaultMasteryParams.guess) < 1, {
+        message: 'slip and guess must add up to less than 1: otherwise a right answer would lower the mastery',
+      })
+      .optional(),
     explanation: text.optional(),
     prompt_template: text.optional(),
     questions: z
@@ -41,7 +48,12 @@ const topicSchema = z
         context.addIssue({ code: 'custom', path: ['questions', index, 'objective'], message: `must be one of the topic's objectives (${ids.join(', ') || 'it lists none'})` });
       }
     });
-    if (topic.requires?.includes(topic.id)) context.addIssue({ code: 'custom', path: ['requires'], message: 'a topic cannot require itself' });
+    // An objective no question checks could never be mastered on the offline tutor, and would hold a mastery gate shut.
+    for (const objective of ids) {
+      if (!topic.questions.some((question) => question.objective === objective)) {
+        context.addIssue({ code: 'custom', path: ['objectives'], message: `objective ${objective} is checked by no question` });
+      }
+    }
   });
 
 const courseFileSchema = z.strictObject({
@@ -81,8 +93,8 @@ export function loadCatalogDir(dir: string): Catalog {
     courses.push({ id: course.id, title: course.title, description: course.description ?? null, topics: courseTopics });
     for (const topic of course.topics) {
       if (topics.has(topic.id)) throw new CatalogError(`${file}: topic id ${topic.id} is defined twice in the catalog`);
-      const objectives = topic.objectives ?? objectivesFromText(topic.learning_objectives);
-      // With one objective, every question checks it.
+      // Without a list, the learning objectives are one objective, which every question checks.
+      const objectives = topic.objectives ?? [{ id: '1', text: topic.learning_objectives }];
       const only = objectives.length === 1 ? objectives[0]!.id : undefined;
       const entry: Topic = {
         id: topic.id,
@@ -103,11 +115,24 @@ export function loadCatalogDir(dir: string): Catalog {
       courseTopics.push(entry);
     }
   }
-  for (const topic of topics.values()) {
-    const unknown = topic.requires.filter((required) => !topics.has(required));
-    if (unknown.length > 0) throw new CatalogError(`${courseFiles.get(topic.courseId)}: topic ${topic.id} requires topic ${unknown.join(', ')}, which the catalog does not have`);
-  }
+  for (const topic of topics.values()) checkRequires(topic, topics, courseFiles.get(topic.courseId)!);
   return { courses, topics };
+}
+
+/** A topic's prerequisites: topics of its own course, without a cycle (a topic that could never be started). */
+function checkRequires(topic: Topic, topics: Map<number, Topic>, file: string): void {
+  for (const required of topic.requires) {
+    const found = topics.get(required);
+    if (!found || found.courseId !== topic.courseId) throw new CatalogError(`${file}: topic ${topic.id} requires topic ${required}, which its course does not have`);
+  }
+  const path: number[] = [];
+  const visit = (id: number) => {
+    if (path.includes(id)) throw new CatalogError(`${file}: topics require each other in a cycle (${[...path.slice(path.indexOf(id)), id].join(' → ')})`);
+    path.push(id);
+    for (const required of topics.get(id)!.requires) visit(required);
+    path.pop();
+  };
+  visit(topic.id);
 }
 
 function parseCourseFile(file: string): z.infer<typeof courseFileSchema> {

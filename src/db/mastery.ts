@@ -1,4 +1,5 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import type { MasteryParams } from '../curriculum/curriculum.js';
 import type { MasteryRecord } from '../tutoring/mastery.js';
 import type { Db } from './client.js';
 import { objectiveMastery } from './schema.js';
@@ -29,14 +30,37 @@ export async function courseMastery(db: Db, userId: number, courseId: number): P
     .orderBy(asc(objectiveMastery.topicId), asc(objectiveMastery.objectiveId));
 }
 
-/** Writes the learner's mastery of one objective, in the turn's transaction. */
-export async function saveMastery(tx: Db, where: { userId: number; courseId: number; topicId: number }, mastery: MasteryRecord): Promise<void> {
-  const values = { ...where, ...mastery, updatedAt: sql`now()` };
-  await tx
+/**
+ * Records a graded answer to a question that checks the objective, in the turn's transaction: the learner's mastery
+ * updated by Bayesian Knowledge Tracing from the value stored now (the prior for a first answer), in one statement,
+ * so that two sessions of the learner answering at once both count. Returns the stored record.
+ */
+export async function recordMasteryAnswer(
+  tx: Db,
+  where: { userId: number; courseId: number; topicId: number; objectiveId: string },
+  correct: boolean,
+  params: MasteryParams,
+): Promise<MasteryRecord> {
+  const float = (value: number) => sql`${value}::float8`;
+  // updateMastery (src/tutoring/mastery.ts), in SQL.
+  const updated = (known: SQL) => {
+    const [hit, miss] = correct ? [float(1 - params.slip), float(params.guess)] : [float(params.slip), float(1 - params.guess)];
+    const posterior = sql`((${known}) * ${hit} / ((${known}) * ${hit} + (1 - (${known})) * ${miss}))`;
+    return sql`(${posterior} + (1 - ${posterior}) * ${float(params.learn)})`;
+  };
+  const [row] = await tx
     .insert(objectiveMastery)
-    .values(values)
+    .values({ ...where, probability: updated(float(params.prior)), attempts: 1, correct: correct ? 1 : 0, updatedAt: sql`now()` })
     .onConflictDoUpdate({
       target: [objectiveMastery.userId, objectiveMastery.topicId, objectiveMastery.objectiveId],
-      set: { probability: mastery.probability, attempts: mastery.attempts, correct: mastery.correct, updatedAt: sql`now()` },
-    });
+      set: {
+        probability: updated(sql`${objectiveMastery.probability}`),
+        attempts: sql`${objectiveMastery.attempts} + 1`,
+        correct: sql`${objectiveMastery.correct} + ${correct ? 1 : 0}`,
+        courseId: where.courseId,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning({ objectiveId: objectiveMastery.objectiveId, probability: objectiveMastery.probability, attempts: objectiveMastery.attempts, correct: objectiveMastery.correct });
+  return row!;
 }

@@ -10,6 +10,8 @@ export interface TopicRecord {
   completedAt: Date | null;
   /** When each of their sessions on it started. */
   sessionStarts: Date[];
+  /** When each of their sessions on it in which they answered a question started. */
+  answeredStarts: Date[];
   /** Wrong answers in their sessions on it. */
   wrongAnswers: number;
 }
@@ -78,14 +80,19 @@ export function nextTopic(topics: readonly CourseTopic[], records: readonly Topi
   return { topic: null, reason: 'done', nextReviewAt: upcoming[0] ?? null };
 }
 
-/** The topic's next review: its number and when it falls due; undefined when not completed or every review is done. */
+/**
+ * The topic's next review: its number and when it falls due; undefined when not completed or every review is done.
+ * Reviews fall due at the intervals after the completion; a session with an answer after it is a review taken, which
+ * covers every interval already due when it started (a late review is not followed by the ones it made up for).
+ */
 function nextReview(record: TopicRecord | undefined): { number: number; dueAt: Date } | undefined {
   if (!record?.completedAt) return undefined;
-  const completedAt = record.completedAt;
-  // Each session started after the completion is a review taken.
-  const taken = record.sessionStarts.filter((start) => start > completedAt).length;
-  const days = reviewIntervalsDays[taken];
-  return days === undefined ? undefined : { number: taken + 1, dueAt: new Date(completedAt.getTime() + days * dayMs) };
+  const completedAt = record.completedAt.getTime();
+  const reviews = record.answeredStarts.filter((start) => start.getTime() > completedAt);
+  const lastReview = reviews.at(-1)?.getTime() ?? completedAt;
+  const next = reviewIntervalsDays.findIndex((days) => completedAt + days * dayMs > lastReview);
+  if (next === -1) return undefined;
+  return { number: next + 1, dueAt: new Date(completedAt + reviewIntervalsDays[next]! * dayMs) };
 }
 
 /** The first prerequisite to study for `topic`: the deepest one not completed, in `requires` order. */

@@ -107,7 +107,8 @@ function defaultPrompt(input: PromptInput, variables: Record<string, string>): s
     '- A service note may follow the learner\'s message: what the service decided for this turn, and what to do. Follow it, and never quote or mention it.',
     '',
     '## Completion criteria',
-    `The topic is complete when the learner has answered ${rule.passCorrect} of the last ${rule.questionCount} questions correctly.`,
+    `The topic is complete when the learner has answered ${rule.passCorrect} of the last ${rule.questionCount} questions correctly` +
+      (rule.masteryThreshold === undefined ? '.' : ', and has mastered every objective (the service tracks it).'),
     'The service grades the answers and decides completion; do not declare the topic complete yourself.',
   ].join('\n');
 }

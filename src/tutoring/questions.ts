@@ -17,8 +17,13 @@ export function nextBankQuestion(bank: readonly BankQuestion[], asked: readonly 
   return best;
 }
 
-/** The bank question to ask next about `objective` (its questions, as above); from the whole bank when it has none. */
+/**
+ * The bank question to ask next about `objective`: one of its questions never asked yet; else any question never
+ * asked yet (a question answered wrong, whose answer the tutor then gave, is asked again only when the bank has
+ * nothing new); else, as above, the objective's question asked longest ago.
+ */
 export function questionFor(bank: readonly BankQuestion[], asked: readonly string[], objective: Objective | undefined): BankQuestion | undefined {
   const checking = objective ? bank.filter((question) => question.objective === objective.id) : [];
-  return nextBankQuestion(checking.length > 0 ? checking : bank, asked);
+  const fresh = (questions: readonly BankQuestion[]) => questions.find((question) => !asked.includes(question.question));
+  return fresh(checking) ?? fresh(bank) ?? nextBankQuestion(checking.length > 0 ? checking : bank, asked);
 }

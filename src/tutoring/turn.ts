@@ -19,7 +19,7 @@ import { guardLlm, type TutorContext } from './ask-tutor.js';
 import { historyWindow } from './history.js';
 import { questionFor } from './questions.js';
 import { afterAnswer, masteryParams, objectiveStanding, weakestObjective, type MasteryRecord } from './mastery.js';
-import { saveMastery, topicMastery } from '../db/mastery.js';
+import { recordMasteryAnswer, topicMastery } from '../db/mastery.js';
 import { neutralizeLearnerText } from './reply-filter.js';
 import { withBankDetails, type CollectedReply } from './reply.js';
 import type { ConversationMessage, Grade, QuestionFacts, TurnFacts } from './tutor-engine.js';
@@ -211,11 +211,9 @@ async function runTurn(
       });
     }
     if (newQuestion) await insertAssessment(writer, newAssessment(sessionId, newQuestion, tutorMessage!.id));
-    const updated = gradedObjective && standing.find((entry) => entry.objective === gradedObjective);
-    if (updated) {
+    if (gradedObjective && grade) {
       const { userId, courseId, topicId } = session;
-      const { probability, attempts, correct } = updated;
-      await saveMastery(writer, { userId, courseId, topicId }, { objectiveId: updated.objective.id, probability, attempts, correct });
+      await recordMasteryAnswer(writer, { userId, courseId, topicId, objectiveId: gradedObjective.id }, grade.correct, params);
     }
     await context.flags.record(writer, session, learnerMessage!.id, safety.flags);
     await context.modelCalls.record(writer, session, calls);

@@ -148,7 +148,7 @@ export function createTutor(deps: TutorDeps) {
       // conversation's read for nothing, and every other GET a round trip less.
       const [read, overview] = await Promise.all([visibleMessages(db, sessionId, page), sessionOverview(db, sessionId)]);
       const { questions, mastery, ...shown } = ownedOrNotFound(overview, sessionId, ownerId);
-      const progress = sessionProgress(questions, rule, sessionObjectives(shown.context, mastery));
+      const progress = asCompleted(shown.session, sessionProgress(questions, rule, sessionObjectives(shown.context, mastery)));
       return { ...shown, messages: read.messages, nextBefore: read.nextBefore, progress };
     },
 
@@ -162,11 +162,19 @@ export function createTutor(deps: TutorDeps) {
       if (!turn) return undefined;
       // A completed session takes no more turns: its latest one completed it.
       const topicCompleted = session.status === 'completed';
-      const progress = sessionProgress(questions, rule, sessionObjectives(context, mastery));
+      const progress = asCompleted(session, sessionProgress(questions, rule, sessionObjectives(context, mastery)));
       return { sessionId, learnerMessage: turn.learner, reply: turn.reply, topicCompleted, progress };
     },
 
     /** Resolves when no LLM call is in progress (every started session and turn has saved or failed). */
     idle: () => slots.idle(),
   };
+}
+
+/**
+ * A completed session's progress is passed, whatever the learner's mastery has become since (it is read as it is now,
+ * and later answers in other sessions move it) or the gate's setting then.
+ */
+function asCompleted(session: SessionRow, progress: SessionProgress): SessionProgress {
+  return session.status === 'completed' ? { ...progress, passed: true } : progress;
 }

@@ -44,6 +44,33 @@ describe('loadCatalogDir', () => {
     expect(() => loadCatalogDir(dir)).toThrow(/topics\.0\.questions: each topic needs at least 3 questions/);
   });
 
+  it('takes objectives, the objective each question checks, prerequisites, mastery parameters and a language', () => {
+    const objectives = '    objectives:\n      - { id: a, text: First }\n      - { id: b, text: Second }\n';
+    const checked = (objective: string, n: number) => `      - { question: Q${n}?, answers: [a${n}], hint: h${n}, objective: ${objective} }\n`;
+    const topic = (id: number, extra: string, questions = ['a', 'a', 'b']) =>
+      `  - id: ${id}\n    title: T${id}\n    description: D\n    learning_objectives: O\n${extra}    questions:\n` + questions.map(checked).join('');
+    const course = (topics: string, header = 'language: pt-br\n') => catalogOf({ 'c.yaml': `id: 1\ntitle: C\n${header}topics:\n${topics}` });
+
+    const { topics } = loadCatalogDir(course(topic(1, objectives) + topic(2, `${objectives}    requires: [1]\n    mastery: { prior: 0.5 }\n`)));
+    expect(topics.get(2)).toMatchObject({ language: 'pt-BR', requires: [1], mastery: { prior: 0.5 }, objectives: [{ id: 'a', text: 'First' }, { id: 'b', text: 'Second' }] });
+    expect(topics.get(2)!.questions.map((question) => question.objective)).toEqual(['a', 'a', 'b']);
+    // Without a list, the learning objectives are the one objective every question checks.
+    const plain = loadCatalogDir(catalogOf({ 'c.yaml': `id: 1\ntitle: C\ntopics:\n${topicYaml(3)}` })).topics.get(3)!;
+    expect(plain.objectives).toEqual([{ id: '1', text: 'O' }]);
+    expect(plain.questions.every((question) => question.objective === '1')).toBe(true);
+
+    const problems: [string, string][] = [
+      [topic(1, objectives, ['a', 'a', 'a']), 'objective b is checked by no question'],
+      [topic(1, objectives, ['a', 'b', 'c']), "questions.2.objective: must be one of the topic's objectives (a, b)"],
+      [topic(1, objectives, ['a', 'b']).replace(/objective: b }/, '}') + checked('a', 9), 'must name the objective it checks'],
+      [topic(1, `${objectives}    mastery: { slip: 0.5, guess: 0.5 }\n`), 'slip and guess must add up to less than 1'],
+      [topic(1, `${objectives}    requires: [2]\n`) + topic(2, `${objectives}    requires: [1]\n`), 'topics require each other in a cycle (1 → 2 → 1)'],
+      [topic(1, `${objectives}    requires: [7]\n`), 'topic 1 requires topic 7, which its course does not have'],
+    ];
+    for (const [topics, problem] of problems) expect(() => loadCatalogDir(course(topics)), problem).toThrow(problem);
+    expect(() => loadCatalogDir(course(topic(1, objectives), 'language: english\n'))).toThrow('language: must be a language tag');
+  });
+
   it('rejects unknown fields, which are usually typos', () => {
     const dir = catalogOf({ 'c.yaml': `id: 1\ntitle: C\ntopics:\n${topicYaml(2)}    learning_objective: typo\n` });
     expect(() => loadCatalogDir(dir)).toThrow(/c\.yaml: topics\.0: Unrecognized key: "learning_objective"/);

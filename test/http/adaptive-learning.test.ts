@@ -172,9 +172,14 @@ describe('GET /api/learners/{user_id}/mastery and /next', () => {
       .update(chatSessions)
       .set({ startedAt: sql`now() - interval '2 days'`, completedAt: sql`now() - interval '2 days'` })
       .where(eq(chatSessions.id, done.id));
+    await t.testDatabase.database.db.execute(sql`update topic_completions set completed_at = now() - interval '2 days' where session_id = ${done.id}`);
     const due = await next(reviewer);
     expect(due).toMatchObject({ topic: { id: 8 }, reason: 'review', review: { number: 1 } });
     expect(Date.parse(due.review.due_at)).toBeLessThan(Date.now());
+    // Its sessions purged (RETENTION_DAYS): the completion stays the learner's progress, and the review is still due.
+    await t.testDatabase.database.db.delete(chatSessions).where(eq(chatSessions.id, done.id));
+    expect(await next(reviewer)).toMatchObject({ topic: { id: 8 }, reason: 'review', review: { number: 1 } });
+    expect((await get(`/api/learners/${reviewer}/mastery?course_id=3`)).json().topics[0].completed).toBe(true);
   });
 });
 

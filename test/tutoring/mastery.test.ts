@@ -53,6 +53,9 @@ describe('question choice and the gate', () => {
     ];
     expect(questionFor(bank, ['Type of 42?'], objectives[1])?.question).toBe('x after x = x + 2?');
     expect(questionFor(bank, ['Type of 42?'], objectives[0])?.question).toBe('Type of "hi"?');
+    // Every question of the objective asked: a question never asked comes before one asked again.
+    expect(questionFor(bank, ['x after x = x + 2?'], objectives[1])?.question).toBe('Type of 42?');
+    expect(questionFor(bank, ['x after x = x + 2?', 'Type of 42?', 'Type of "hi"?'], objectives[1])?.question).toBe('x after x = x + 2?');
     // An objective no bank question checks: the whole bank, in its order.
     expect(questionFor(bank, [], { id: 'other', text: 'x' })?.question).toBe('Type of 42?');
   });

@@ -9,7 +9,11 @@ const topics: CourseTopic[] = [
 ];
 const now = new Date('2026-12-06T12:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
-const record = (topicId: number, extra: Partial<TopicRecord> = {}): TopicRecord => ({ topicId, completedAt: null, sessionStarts: [daysAgo(40)], wrongAnswers: 0, ...extra });
+// Unless a test says otherwise, the learner answered in every session.
+const record = (topicId: number, extra: Partial<TopicRecord> = {}): TopicRecord => {
+  const sessionStarts = extra.sessionStarts ?? [daysAgo(40)];
+  return { topicId, completedAt: null, sessionStarts, answeredStarts: sessionStarts, wrongAnswers: 0, ...extra };
+};
 
 describe('what to study next', () => {
   it('a new learner: the first topic in course order', () => {
@@ -51,6 +55,16 @@ describe('what to study next', () => {
       reason: 'review',
       review: { number: 2, dueAt: now },
     });
+  });
+
+  it('counts as a review only a session with an answer, and a late review makes up for the intervals it passed', () => {
+    const completedAt = daysAgo(20);
+    // Two sessions opened and left without an answer: the first review is still owed.
+    const idle = record(1, { completedAt, sessionStarts: [daysAgo(20), daysAgo(19), daysAgo(18)], answeredStarts: [daysAgo(20)] });
+    expect(nextTopic(topics, [idle], now)).toMatchObject({ reason: 'review', review: { number: 1, dueAt: daysAgo(19) } });
+    // One review, late (day 19): the reviews at 3, 7 and 14 days are not owed after it; the next is at 30 days.
+    const late = record(1, { completedAt, sessionStarts: [daysAgo(20), daysAgo(1)] });
+    expect(nextTopic(topics.slice(0, 1), [late], now)).toEqual({ topic: null, reason: 'done', nextReviewAt: new Date(completedAt.getTime() + 30 * 86_400_000) });
   });
 
   it('nothing to do: done, with when the next review falls due; none after the fifth', () => {
