@@ -14,6 +14,11 @@ export function canonicalLanguage(tag: string): string | undefined {
   }
 }
 
+/** Whether the tag is English, of any region: the language the seed's prompts and templates were written in. */
+export function isEnglish(tag: string): boolean {
+  return /^en(-|$)/i.test(tag);
+}
+
 /** The language's name in English, for the model ("Portuguese (Brazil)"); the tag itself when Node.js has no name. */
 export function languageName(tag: string): string {
   try {

@@ -59,7 +59,7 @@ function mayRead(request: FastifyRequest, userId: number, courseId: number): boo
 
 /** `GET /api/learners/{user_id}/mastery` and `/next`: a learner's mastery of a course's objectives, and what to study next. */
 export const learnerRoutes =
-  (path: LearningPath, masteryThreshold: number | undefined, now: () => Date = () => new Date()): FastifyPluginAsync =>
+  (path: LearningPath, masteryThreshold: number | undefined): FastifyPluginAsync =>
   async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const guard = async (request: FastifyRequest<{ Params: z.infer<typeof params>; Querystring: z.infer<typeof query> }>) => {
@@ -121,7 +121,7 @@ export const learnerRoutes =
       },
       async (request) => {
         const { user_id, course_id } = { ...request.params, ...request.query };
-        const next = await path.next(user_id, course_id, now());
+        const next = await path.next(user_id, course_id, new Date());
         const ref = (topic: { id: number; title: string } | null | undefined) => (topic ? { id: topic.id, title: topic.title } : null);
         return {
           user_id,

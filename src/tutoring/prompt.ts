@@ -1,6 +1,6 @@
 import type { LearnerContext, Topic } from '../curriculum/curriculum.js';
 import type { PassRule } from './completion.js';
-import { languageName } from '../language.js';
+import { isEnglish, languageName } from '../language.js';
 
 export interface PromptInput {
   topic: Topic;
@@ -44,7 +44,7 @@ export function buildSystemPrompt(input: PromptInput): BuiltPrompt {
     const rendered = renderTemplate(input.topic.promptTemplate, variables);
     // A template that does not place the language itself gets the instruction at its end, unless the session is in
     // English, which the seed's templates were written for.
-    const appendLanguage = !input.topic.promptTemplate.includes('{language}') && !/^en(-|$)/.test(input.language);
+    const appendLanguage = !input.topic.promptTemplate.includes('{language}') && !isEnglish(input.language);
     if (rendered.ok) return { text: appendLanguage ? `${rendered.text}\n\n${languageInstruction(variables)}` : rendered.text };
     return {
       text: defaultPrompt(input, variables),

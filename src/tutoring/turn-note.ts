@@ -1,4 +1,4 @@
-import { languageName } from '../language.js';
+import { isEnglish, languageName } from '../language.js';
 import type { TurnFacts } from './tutor-engine.js';
 
 /**
@@ -46,6 +46,6 @@ export function turnNote(turn: TurnFacts, mayAsk: boolean): string {
         : 'Then ask your next question, and record it with ask_question in the same response.',
     );
   }
-  if (!/^en(-|$)/.test(turn.language)) lines.push(`Write your reply in ${languageName(turn.language)} (${turn.language}).`);
+  if (!isEnglish(turn.language)) lines.push(`Write your reply in ${languageName(turn.language)} (${turn.language}).`);
   return lines.join('\n');
 }

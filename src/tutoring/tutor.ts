@@ -81,10 +81,12 @@ export function createTutor(deps: TutorDeps) {
       // The request's language, the learner's (from .NET), the course's, then the deployment's default.
       const language = input.language ?? learner.language ?? topic.language ?? config.defaultLanguage;
       const standing = objectiveStanding(topic.objectives, records, masteryParams(topic.mastery));
+      const graded = config.completionPolicy === 'graded';
+      // The opening's question checks the learner's weakest objective (from earlier sessions, or the first).
+      const target = graded ? weakestObjective(standing) : undefined;
       const prompt = buildSystemPrompt({ topic, learner, rule, completionMarker: config.completionMarker, language });
       if (prompt.warning) log.warn({ topicId: topic.id }, prompt.warning);
 
-      const graded = config.completionPolicy === 'graded';
       if (deps.engine.usesModel) await deps.budgets.check(input.userId);
       const giveBackSlot = slots.take();
       const reply = await ask({
@@ -99,8 +101,8 @@ export function createTutor(deps: TutorDeps) {
           rule,
           progress: assessProgress([], rule),
           language,
-          targetObjective: graded ? weakestObjective(standing) : undefined,
-          suggestedQuestion: graded ? bankQuestionFacts(questionFor(topic.questions, [], weakestObjective(standing))) : undefined,
+          targetObjective: target,
+          suggestedQuestion: graded ? bankQuestionFacts(questionFor(topic.questions, [], target)) : undefined,
         },
       }).finally(giveBackSlot);
       const calls: ModelCall[] = deps.engine.usesModel ? [{ kind: 'tutor', model: deps.engine.model, usage: reply.usage }] : [];
